@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+// Placeholder until the owning issue lands; the command is listed so --help shows the whole CLI.
+export function register(program: Command): void {
+  program
+    .command('snapshot')
+    .description('(snapshot: not implemented yet)')
+    .allowUnknownOption(true)
+    .action(() => {
+      throw new Error('snapshot is not implemented yet');
+    });
+}

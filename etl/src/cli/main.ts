@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import dotenv from 'dotenv';
+import { ConfigError } from '../config';
+import { scrub } from '../log';
+import { register as migrate } from './commands/migrate';
+import { register as sync } from './commands/sync';
+import { register as serve } from './commands/serve';
+import { register as run } from './commands/run';
+import { register as snapshot } from './commands/snapshot';
+import { register as plans } from './commands/plans';
+import { register as grafana } from './commands/grafana';
+import { register as demo } from './commands/demo';
+import { register as simulator } from './commands/simulator';
+
+export function buildProgram(): Command {
+  const program = new Command('amokpi')
+    .description('Sales-department KPI board for amoCRM (Kommo): ETL, KPI API and Grafana set-up')
+    .version('0.1.0')
+    .showHelpAfterError('(run "amokpi --help" for the list of commands)');
+  for (const reg of [migrate, sync, serve, run, snapshot, plans, grafana, demo, simulator]) reg(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  dotenv.config({ quiet: true });
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`amokpi: ${err.message}\n`);
+      process.exit(2);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`amokpi: ${scrub(message)}\n`);
+    process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
+  }
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+
+/** Thrown for a missing or malformed setting; its message is the one line printed at start. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.optional());
+
+const httpUrl = z
+  .string()
+  .url('must be an http(s) URL, e.g. https://mycompany.amocrm.ru')
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const postgresUrl = z
+  .string()
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL, e.g. postgres://user:pass@localhost:5432/amokpi');
+
+const intList = z
+  .string()
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    const ids = parts.map(Number);
+    if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must be comma-separated positive integer user ids, e.g. 101,102' });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+const bands = z.string().transform((s, ctx) => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(s);
+  const red = m ? Number(m[1]) : NaN;
+  const green = m ? Number(m[2]) : NaN;
+  if (!m || !(red < green)) {
+    ctx.addIssue({ code: 'custom', message: 'must be two increasing percentages "red,green", e.g. 80,100' });
+    return z.NEVER;
+  }
+  return { red, green };
+});
+
+const instant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
+  message: 'must be an ISO-8601 instant, e.g. 2026-12-03T15:00:00+03:00',
+});
+
+const cron = z
+  .string()
+  .refine((s) => /^\s*(\S+\s+){4,5}\S+\s*$/.test(s), 'must be a cron expression with 5 or 6 fields, e.g. "*/5 * * * *"');
+
+const schema = z.object({
+  DATABASE_URL: opt(postgresUrl),
+  AMOKPI_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.amokpi')),
+  AMOCRM_BASE_URL: opt(httpUrl),
+  AMOCRM_ACCESS_TOKEN: opt(z.string().min(8, 'looks too short for an amoCRM token')),
+  AMOCRM_CLIENT_ID: opt(z.string()),
+  AMOCRM_CLIENT_SECRET: opt(z.string()),
+  AMOCRM_REDIRECT_URI: opt(httpUrl),
+  AMOCRM_AUTH_CODE: opt(z.string()),
+  AMOCRM_RPS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().gt(0, 'must be above 0').max(7, 'must be at most 7 (amoCRM allows 7 requests/second)').default(6),
+  ),
+  AMOKPI_API_TOKEN: opt(z.string().min(8, 'must be at least 8 characters')),
+  AMOKPI_ADMIN_TOKEN: opt(z.string().min(8, 'must be at least 8 characters')),
+  AMOKPI_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int('must be an integer port').min(0).max(65535, 'must be a TCP port 0-65535').default(8080),
+  ),
+  AMOKPI_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  AMOKPI_NOW: opt(instant),
+  AMOKPI_TIMEZONE: opt(z.string().refine((z1) => IANAZone.isValidZone(z1), 'must be an IANA time zone, e.g. Europe/Moscow')),
+  AMOKPI_BANDS: z.preprocess(emptyToUndefined, bands.default({ red: 80, green: 100 } as never)),
+  AMOKPI_MESSAGE_MINUTES: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().min(0, 'must be a non-negative number of minutes').default(0.5),
+  ),
+  AMOKPI_MANAGERS: opt(intList),
+  AMOKPI_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('*/5 * * * *')),
+  AMOKPI_FULL_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('30 3 * * *')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export interface Config {
+  databaseUrl?: string;
+  dataDir: string;
+  amocrm: {
+    baseUrl?: string;
+    accessToken?: string;
+    clientId?: string;
+    clientSecret?: string;
+    redirectUri?: string;
+    authCode?: string;
+    rps: number;
+  };
+  apiToken?: string;
+  adminToken?: string;
+  port: number;
+  host: string;
+  now?: string;
+  timezone?: string;
+  bands: { red: number; green: number };
+  messageMinutes: number;
+  managers?: number[];
+  syncCron: string;
+  fullSyncCron: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Validates the environment; throws ConfigError with one line naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const oauthParts = [e.AMOCRM_CLIENT_ID, e.AMOCRM_CLIENT_SECRET, e.AMOCRM_REDIRECT_URI];
+  if (oauthParts.some(Boolean) && !oauthParts.every(Boolean)) {
+    const missing = ['AMOCRM_CLIENT_ID', 'AMOCRM_CLIENT_SECRET', 'AMOCRM_REDIRECT_URI'].filter((_, i) => !oauthParts[i]);
+    throw new ConfigError(`${missing[0]}: required for OAuth mode (set AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET and AMOCRM_REDIRECT_URI together)`);
+  }
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.AMOKPI_DATA_DIR,
+    amocrm: {
+      baseUrl: e.AMOCRM_BASE_URL,
+      accessToken: e.AMOCRM_ACCESS_TOKEN,
+      clientId: e.AMOCRM_CLIENT_ID,
+      clientSecret: e.AMOCRM_CLIENT_SECRET,
+      redirectUri: e.AMOCRM_REDIRECT_URI,
+      authCode: e.AMOCRM_AUTH_CODE,
+      rps: e.AMOCRM_RPS,
+    },
+    apiToken: e.AMOKPI_API_TOKEN,
+    adminToken: e.AMOKPI_ADMIN_TOKEN,
+    port: e.AMOKPI_PORT,
+    host: e.AMOKPI_HOST,
+    now: e.AMOKPI_NOW,
+    timezone: e.AMOKPI_TIMEZONE,
+    bands: e.AMOKPI_BANDS as { red: number; green: number },
+    messageMinutes: e.AMOKPI_MESSAGE_MINUTES,
+    managers: e.AMOKPI_MANAGERS,
+    syncCron: e.AMOKPI_SYNC_CRON,
+    fullSyncCron: e.AMOKPI_FULL_SYNC_CRON,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** For commands that talk to amoCRM: one line naming what is missing. */
+export function requireAmocrm(config: Config): Required<Pick<Config['amocrm'], 'baseUrl'>> & Config['amocrm'] {
+  const a = config.amocrm;
+  if (!a.baseUrl) throw new ConfigError('AMOCRM_BASE_URL: required, e.g. https://mycompany.amocrm.ru');
+  if (!a.accessToken && !a.clientId) {
+    throw new ConfigError('AMOCRM_ACCESS_TOKEN: required (a long-lived token), or configure OAuth with AMOCRM_CLIENT_ID/AMOCRM_CLIENT_SECRET/AMOCRM_REDIRECT_URI');
+  }
+  return { ...a, baseUrl: a.baseUrl };
+}
+
+export function requireTokens(config: Config): { apiToken: string; adminToken: string } {
+  if (!config.apiToken) throw new ConfigError('AMOKPI_API_TOKEN: required to serve the KPI API (any secret of 8+ characters)');
+  if (!config.adminToken) throw new ConfigError('AMOKPI_ADMIN_TOKEN: required to serve the plan admin endpoint (any secret of 8+ characters)');
+  return { apiToken: config.apiToken, adminToken: config.adminToken };
+}

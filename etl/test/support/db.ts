@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { pgp, type Db } from '../../src/db/pgp';
+import { ADMIN_URL_ENV, TEMPLATE_DB } from './paths';
+
+export interface TestDatabase {
+  db: Db;
+  url: string;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env[ADMIN_URL_ENV];
+  if (!url) throw new Error(`${ADMIN_URL_ENV} is not set: run tests through jest (test/support/global-setup.ts)`);
+  return url;
+}
+
+let admin: Db | undefined;
+
+/** A fresh, fully migrated (or, with empty, unmigrated) database cloned from the run's template: real Postgres, isolated per test file. */
+export async function createTestDatabase(opts: { empty?: boolean } = {}): Promise<TestDatabase> {
+  const base = adminUrl();
+  admin ??= pgp({ connectionString: base, max: 2 });
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin.none('CREATE DATABASE $1:name TEMPLATE $2:name', [name, opts.empty ? 'template0' : TEMPLATE_DB]);
+  const url = base.replace(/\/postgres$/, `/${name}`);
+  const db = pgp({ connectionString: url, max: 5 });
+  return {
+    db,
+    url,
+    async drop() {
+      await db.$pool.end();
+      await admin!.none('DROP DATABASE IF EXISTS $1:name WITH (FORCE)', [name]);
+    },
+  };
+}
