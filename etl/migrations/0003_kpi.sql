@@ -1,0 +1,249 @@
+-- Up Migration
+-- The one home of the KPI definitions (../shared/KPI.md): the API, the daily snapshots and the Grafana
+-- alert rules all read these functions and views. Every instant parameter is exclusive: an as-of
+-- instant T sees events strictly before T, so an event at exactly D+1 00:00 belongs to day D+1.
+CREATE SCHEMA IF NOT EXISTS kpi;
+
+-- Indexes the KPI queries need on the amoCRM copy (measured with `npm run bench -- kpi`).
+CREATE INDEX IF NOT EXISTS events_status_into ON amo.events (after_status_id, created_at) WHERE type = 'lead_status_changed';
+CREATE INDEX IF NOT EXISTS leads_closed_at ON amo.leads (closed_at) WHERE deleted_at IS NULL;
+CREATE INDEX IF NOT EXISTS leads_open ON amo.leads (responsible_user_id) INCLUDE (pipeline_id, status_id, price)
+  WHERE deleted_at IS NULL AND status_id <> ALL ('{142,143}'::bigint[]);
+CREATE INDEX IF NOT EXISTS tasks_open_by_responsible ON amo.tasks (responsible_user_id) WHERE NOT is_completed;
+CREATE INDEX IF NOT EXISTS events_by_author ON amo.events (type, created_by, created_at);
+
+-- Unsorted (incoming) stages are those of type 1; the checks below are written inline (NOT EXISTS on
+-- amo.statuses) because a function holding a subquery is not inlined by the planner.
+-- Active lead (current state): not deleted, not won/lost, not in an unsorted stage.
+CREATE VIEW kpi.active_leads AS
+SELECT l.*
+FROM amo.leads l
+WHERE l.deleted_at IS NULL
+  AND l.status_id <> ALL ('{142,143}'::bigint[])
+  AND NOT EXISTS (SELECT 1 FROM amo.statuses us WHERE us.pipeline_id = l.pipeline_id AND us.id = l.status_id AND us.type = 1);
+
+-- A lead's stage at instant T by its status history: value_after of the last event before T; before its
+-- first event, that event's value_before; with no events, its current stage.
+CREATE FUNCTION kpi.lead_stage_at(p_lead bigint, p_t timestamptz)
+RETURNS TABLE (pipeline_id bigint, status_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT x.pipeline_id, x.status_id FROM (
+    (SELECT e.after_pipeline_id AS pipeline_id, e.after_status_id AS status_id, 1 AS pri
+       FROM amo.events e
+      WHERE e.type = 'lead_status_changed' AND e.entity_id = p_lead AND e.created_at < p_t
+      ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+    UNION ALL
+    (SELECT e.before_pipeline_id, e.before_status_id, 2
+       FROM amo.events e
+      WHERE e.type = 'lead_status_changed' AND e.entity_id = p_lead AND e.created_at >= p_t
+      ORDER BY e.created_at, e.id LIMIT 1)
+    UNION ALL
+    (SELECT l.pipeline_id, l.status_id, 3 FROM amo.leads l WHERE l.id = p_lead)
+  ) x
+  ORDER BY x.pri
+  LIMIT 1
+$$;
+
+-- Leads won at T whose win time is in [p_from, p_to): status at p_to is 142 and the last transition into
+-- 142 before p_to (else closed_at) is inside the period. Deleted leads never count.
+CREATE FUNCTION kpi.won_leads(p_from timestamptz, p_to timestamptz, p_pipeline bigint DEFAULT NULL)
+RETURNS TABLE (lead_id bigint, manager_id bigint, price bigint, pipeline_id bigint, won_at timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  WITH cand AS (
+    SELECT e.entity_id AS id FROM amo.events e
+     WHERE e.type = 'lead_status_changed' AND e.after_status_id = 142 AND e.created_at >= p_from AND e.created_at < p_to
+    UNION
+    SELECT l.id FROM amo.leads l
+     WHERE l.deleted_at IS NULL AND l.closed_at >= p_from AND l.closed_at < p_to
+  )
+  SELECT l.id, l.responsible_user_id, l.price, s.pipeline_id, w.won_at
+  FROM cand
+  JOIN amo.leads l ON l.id = cand.id AND l.deleted_at IS NULL AND coalesce(l.created_at, '-infinity') < p_to
+  CROSS JOIN LATERAL kpi.lead_stage_at(l.id, p_to) s
+  CROSS JOIN LATERAL (
+    SELECT coalesce(
+      (SELECT max(e.created_at) FROM amo.events e
+        WHERE e.type = 'lead_status_changed' AND e.entity_id = l.id AND e.after_status_id = 142 AND e.created_at < p_to),
+      l.closed_at) AS won_at
+  ) w
+  WHERE s.status_id = 142 AND w.won_at >= p_from AND w.won_at < p_to
+    AND (p_pipeline IS NULL OR s.pipeline_id = p_pipeline)
+$$;
+
+-- Leads active at T by their status history (created before T, not deleted, stage at T neither closed nor
+-- unsorted), at their current price. Leads without status events at or after T keep their current stage,
+-- which is the fast path for T = now.
+CREATE FUNCTION kpi.in_progress_leads(p_t timestamptz, p_pipeline bigint DEFAULT NULL)
+RETURNS TABLE (lead_id bigint, manager_id bigint, price bigint, pipeline_id bigint, status_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  WITH later AS (
+    SELECT DISTINCT e.entity_id AS id FROM amo.events e
+     WHERE e.type = 'lead_status_changed' AND e.created_at >= p_t
+  )
+  SELECT l.id, l.responsible_user_id, l.price, l.pipeline_id, l.status_id
+  FROM amo.leads l
+  WHERE l.deleted_at IS NULL AND l.status_id <> ALL ('{142,143}'::bigint[])
+    AND coalesce(l.created_at, '-infinity') < p_t
+    AND NOT EXISTS (SELECT 1 FROM amo.statuses us WHERE us.pipeline_id = l.pipeline_id AND us.id = l.status_id AND us.type = 1)
+    AND (p_pipeline IS NULL OR l.pipeline_id = p_pipeline)
+    AND NOT EXISTS (SELECT 1 FROM later WHERE later.id = l.id)
+  UNION ALL
+  SELECT l.id, l.responsible_user_id, l.price, s.pipeline_id, s.status_id
+  FROM later
+  JOIN amo.leads l ON l.id = later.id AND l.deleted_at IS NULL AND coalesce(l.created_at, '-infinity') < p_t
+  CROSS JOIN LATERAL kpi.lead_stage_at(l.id, p_t) s
+  WHERE s.status_id <> ALL ('{142,143}'::bigint[])
+    AND NOT EXISTS (SELECT 1 FROM amo.statuses us WHERE us.pipeline_id = s.pipeline_id AND us.id = s.status_id AND us.type = 1)
+    AND (p_pipeline IS NULL OR s.pipeline_id = p_pipeline)
+$$;
+
+-- Won and in-progress figures per responsible user (manager_id may be null for unassigned leads).
+CREATE FUNCTION kpi.lead_figures(p_from timestamptz, p_to timestamptz, p_pipeline bigint DEFAULT NULL, p_with_in_progress boolean DEFAULT true)
+RETURNS TABLE (manager_id bigint, won_amount bigint, won_count int, in_progress_amount bigint, in_progress_count int)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT x.manager_id,
+         sum(x.won_amount)::bigint, sum(x.won_count)::int,
+         sum(x.ip_amount)::bigint, sum(x.ip_count)::int
+  FROM (
+    SELECT w.manager_id, w.price AS won_amount, 1 AS won_count, 0 AS ip_amount, 0 AS ip_count
+      FROM kpi.won_leads(p_from, p_to, p_pipeline) w
+    UNION ALL
+    SELECT i.manager_id, 0, 0, i.price, 1
+      FROM kpi.in_progress_leads(p_to, p_pipeline) i
+     WHERE p_with_in_progress
+  ) x
+  GROUP BY x.manager_id
+$$;
+
+-- Task figures as of instant T over the current task list: open tasks on active leads (task's responsible
+-- user), those overdue at T, and active leads with no open task (lead's responsible user).
+CREATE FUNCTION kpi.manager_tasks_at(p_t timestamptz, p_pipeline bigint DEFAULT NULL)
+RETURNS TABLE (manager_id bigint, open_tasks int, overdue_tasks int, leads_without_tasks int)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  WITH active AS (
+    SELECT a.id, a.responsible_user_id FROM kpi.active_leads a
+     WHERE p_pipeline IS NULL OR a.pipeline_id = p_pipeline
+  ), open_tasks AS (
+    SELECT t.responsible_user_id AS manager_id, count(*)::int AS open_tasks,
+           count(*) FILTER (WHERE t.complete_till < p_t)::int AS overdue_tasks
+      FROM amo.tasks t JOIN active a ON a.id = t.entity_id
+     WHERE NOT t.is_completed AND t.entity_type = 'leads'
+     GROUP BY t.responsible_user_id
+  ), bare AS (
+    SELECT a.responsible_user_id AS manager_id, count(*)::int AS leads_without_tasks
+      FROM active a
+     WHERE NOT EXISTS (SELECT 1 FROM amo.tasks t
+                        WHERE t.entity_type = 'leads' AND t.entity_id = a.id AND NOT t.is_completed)
+     GROUP BY a.responsible_user_id
+  )
+  SELECT coalesce(o.manager_id, b.manager_id),
+         coalesce(o.open_tasks, 0), coalesce(o.overdue_tasks, 0), coalesce(b.leads_without_tasks, 0)
+  FROM open_tasks o FULL JOIN bare b ON b.manager_id = o.manager_id
+  WHERE coalesce(o.manager_id, b.manager_id) IS NOT NULL
+$$;
+
+-- For the Grafana alert rules: task figures as of the database's now().
+CREATE VIEW kpi.manager_tasks_now AS
+SELECT t.manager_id::bigint AS manager_id, u.name::text AS manager_name,
+       t.open_tasks::int AS open_tasks, t.overdue_tasks::int AS overdue_tasks,
+       t.leads_without_tasks::int AS leads_without_tasks
+FROM kpi.manager_tasks_at(now()) t
+LEFT JOIN amo.users u ON u.id = t.manager_id;
+
+-- Call notes (leads and contacts) in [p_from, p_to), each call once: by params.uniq when present, else by
+-- note. A copy of the same call is looked for a day either side so that a pair straddling the range edge is
+-- still one call (the earliest copy wins, attributed to its responsible user and day).
+CREATE FUNCTION kpi.calls(p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (manager_id bigint, created_at timestamptz, seconds numeric)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT c.manager_id, c.created_at, c.seconds FROM (
+    SELECT DISTINCT ON (k.call_key) k.manager_id, k.created_at, k.seconds
+    FROM (
+      SELECT n.responsible_user_id AS manager_id, n.created_at, n.entity_type, n.id,
+             coalesce(nullif(n.uniq, ''), nullif(n.params ->> 'uniq', ''), n.entity_type || ':' || n.id) AS call_key,
+             CASE WHEN (n.params ->> 'duration') ~ '^\s*\d+(\.\d+)?\s*$' THEN (n.params ->> 'duration')::numeric
+                  ELSE n.duration_seconds::numeric END AS seconds
+        FROM amo.notes n
+       WHERE n.note_type IN ('call_in', 'call_out')
+         AND n.created_at >= p_from - interval '1 day' AND n.created_at < p_to + interval '1 day'
+    ) k
+    ORDER BY k.call_key, k.created_at, k.entity_type, k.id
+  ) c
+  WHERE c.created_at >= p_from AND c.created_at < p_to
+$$;
+
+-- Activity per manager per calendar day in p_tz for days [p_from_day, p_to_day].
+CREATE FUNCTION kpi.activity(p_from_day date, p_to_day date, p_tz text)
+RETURNS TABLE (day date, manager_id bigint, call_seconds numeric, messages int)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  WITH bounds AS (
+    SELECT (p_from_day::timestamp AT TIME ZONE p_tz) AS t0, ((p_to_day + 1)::timestamp AT TIME ZONE p_tz) AS t1
+  ), acts AS (
+    SELECT c.manager_id, (c.created_at AT TIME ZONE p_tz)::date AS day, c.seconds, 0 AS messages
+      FROM bounds, kpi.calls(bounds.t0, bounds.t1) c
+     WHERE c.manager_id IS NOT NULL
+    UNION ALL
+    SELECT e.created_by, (e.created_at AT TIME ZONE p_tz)::date, 0, 1
+      FROM bounds, amo.events e
+     WHERE e.type = 'outgoing_chat_message' AND e.created_at >= bounds.t0 AND e.created_at < bounds.t1
+       AND e.created_by <> 0 AND EXISTS (SELECT 1 FROM amo.users u WHERE u.id = e.created_by)
+  )
+  SELECT a.day, a.manager_id, sum(a.seconds), sum(a.messages)::int
+  FROM acts a
+  GROUP BY a.day, a.manager_id
+$$;
+
+-- Stage entry of every active lead (current state): the last status event into its current stage before
+-- p_now, else its creation; days in status are calendar days in p_tz.
+CREATE FUNCTION kpi.stale_deals(p_now timestamptz, p_tz text)
+RETURNS TABLE (lead_id bigint, lead_name text, manager_id bigint, pipeline_id bigint, status_id bigint,
+               price bigint, entered_at timestamptz, days_in_status int)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT a.id, a.name, a.responsible_user_id, a.pipeline_id, a.status_id, a.price, en.entered_at,
+         ((p_now AT TIME ZONE p_tz)::date - (en.entered_at AT TIME ZONE p_tz)::date)::int
+  FROM kpi.active_leads a
+  CROSS JOIN LATERAL (
+    SELECT coalesce(
+      (SELECT e.created_at FROM amo.events e
+        WHERE e.type = 'lead_status_changed' AND e.entity_id = a.id AND e.created_at < p_now
+          AND e.after_pipeline_id = a.pipeline_id AND e.after_status_id = a.status_id
+        ORDER BY e.created_at DESC, e.id DESC LIMIT 1),
+      a.created_at) AS entered_at
+  ) en
+  WHERE coalesce(a.created_at, '-infinity') < p_now
+$$;
+
+-- Daily snapshots: the raw per-manager figures of a day as they stood when frozen. pipeline_id 0 = all
+-- pipelines; manager_id 0 = leads without a responsible user. Task columns are null when the day was
+-- reconstructed after the fact.
+CREATE TABLE kpi.snapshot_days (
+  day          date NOT NULL,
+  pipeline_id  bigint NOT NULL DEFAULT 0,
+  source       text NOT NULL CHECK (source IN ('snapshot', 'reconstructed')),
+  as_of        timestamptz NOT NULL,
+  taken_at     timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (day, pipeline_id)
+);
+
+CREATE TABLE kpi.snapshot_managers (
+  day                  date NOT NULL,
+  pipeline_id          bigint NOT NULL DEFAULT 0,
+  manager_id           bigint NOT NULL,
+  won_amount           bigint NOT NULL DEFAULT 0,
+  won_count            integer NOT NULL DEFAULT 0,
+  in_progress_amount   bigint NOT NULL DEFAULT 0,
+  in_progress_count    integer NOT NULL DEFAULT 0,
+  open_tasks           integer,
+  overdue_tasks        integer,
+  leads_without_tasks  integer,
+  PRIMARY KEY (day, pipeline_id, manager_id),
+  FOREIGN KEY (day, pipeline_id) REFERENCES kpi.snapshot_days (day, pipeline_id) ON DELETE CASCADE
+);
+
+-- Down Migration
+DROP SCHEMA kpi CASCADE;
+DROP INDEX IF EXISTS amo.events_status_into;
+DROP INDEX IF EXISTS amo.leads_closed_at;
+DROP INDEX IF EXISTS amo.leads_open;
+DROP INDEX IF EXISTS amo.tasks_open_by_responsible;
+DROP INDEX IF EXISTS amo.events_by_author;
