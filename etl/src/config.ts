@@ -80,6 +80,7 @@ const schema = z.object({
   AMOKPI_MANAGERS: opt(intList),
   AMOKPI_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('*/5 * * * *')),
   AMOKPI_FULL_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('30 3 * * *')),
+  AMOKPI_GRAFANA_DB_PASSWORD: opt(z.string().min(8, 'must be at least 8 characters')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,6 +110,8 @@ export interface Config {
   managers?: number[];
   syncCron: string;
   fullSyncCron: string;
+  /** Password of the read-only database role Grafana logs in as (set by `amokpi grafana setup`). */
+  grafanaDbPassword?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     managers: e.AMOKPI_MANAGERS,
     syncCron: e.AMOKPI_SYNC_CRON,
     fullSyncCron: e.AMOKPI_FULL_SYNC_CRON,
+    grafanaDbPassword: e.AMOKPI_GRAFANA_DB_PASSWORD,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,0 +1,54 @@
+/**
+ * What amokpi provisions into Grafana, by the identifiers the files in provisioning/ and dashboards/ use.
+ * The tests check these against the files, so a renamed uid fails there rather than on the office TV.
+ */
+export const PLUGIN_ID = 'amokpi-sales-datasource';
+export const MIN_GRAFANA_VERSION = '12.3.0';
+
+export const DATASOURCES = [
+  { uid: 'amokpi', type: PLUGIN_ID },
+  { uid: 'amokpi-postgres', type: 'grafana-postgresql-datasource' },
+] as const;
+
+export interface BoardDashboard {
+  uid: string;
+  file: string;
+  /** Shown in rotation on the TV playlist. */
+  tv: boolean;
+}
+
+export const DASHBOARDS: readonly BoardDashboard[] = [
+  { uid: 'amokpi-today', file: 'sales-today.json', tv: true },
+  { uid: 'amokpi-department', file: 'department.json', tv: true },
+  { uid: 'amokpi-history', file: 'history.json', tv: false },
+  { uid: 'amokpi-etl', file: 'etl-health.json', tv: false },
+];
+
+/** provisioning/alerting/rules.yaml */
+export const ALERT_RULE_UIDS = ['amokpi-overdue-tasks', 'amokpi-leads-without-tasks', 'amokpi-stale-data'] as const;
+
+export interface PlaylistSpec {
+  title: string;
+  interval: string;
+  items: { type: 'dashboard_by_uid'; value: string }[];
+}
+
+export const PLAYLIST_UID = 'amokpi-tv';
+
+export function tvPlaylist(interval = '1m'): PlaylistSpec {
+  return {
+    title: 'amokpi — ТВ отдела продаж',
+    interval,
+    items: DASHBOARDS.filter((d) => d.tv).map((d) => ({ type: 'dashboard_by_uid' as const, value: d.uid })),
+  };
+}
+
+/**
+ * The URL to open on the TV: kiosk mode hides Grafana's chrome, autofitpanels fits the board to the
+ * screen, and the `_dash.*` options hide what kiosk mode leaves on Scenes dashboards (time picker,
+ * variable bar, dashboard links).
+ */
+export function kioskUrl(publicUrl: string, playlistUid: string): string {
+  const base = publicUrl.replace(/\/+$/, '');
+  return `${base}/playlists/play/${encodeURIComponent(playlistUid)}?kiosk&autofitpanels&_dash.hideTimePicker=true&_dash.hideVariables=true&_dash.hideLinks=true`;
+}
