@@ -1,93 +1,201 @@
-import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import {
   CoreApp,
+  DataFrame,
+  DataQueryError,
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
   DataSourceInstanceSettings,
-  createDataFrame,
-  FieldType,
+  MetricFindValue,
+  ScopedVars,
+  TimeRange,
+  dateTimeFormat,
 } from '@grafana/data';
+import { TemplateSrv, getTemplateSrv } from '@grafana/runtime';
 
-import { MyQuery, MyDataSourceOptions, DEFAULT_QUERY, DataSourceResponse } from './types';
-import { lastValueFrom } from 'rxjs';
+import { AmokpiClient } from './api/client';
+import { AmokpiError } from './api/errors';
+import {
+  Manager,
+  Pipeline,
+  Status,
+  activitySchema,
+  departmentSchema,
+  managersKpiSchema,
+  managersListSchema,
+  pipelinesListSchema,
+  staleDealsSchema,
+  statusSchema,
+} from './api/schemas';
+import { FrameContext } from './frames/context';
+import { activityFrame } from './frames/activity';
+import { departmentFrames } from './frames/department';
+import { managersFrame, tasksFrame } from './frames/managers';
+import { staleDealsFrame } from './frames/staleDeals';
+import { syncHealthFrame } from './frames/syncHealth';
+import { interpolateQuery, resolveQuery } from './interpolate';
+import { migrateQuery } from './migrate';
+import { describeAge } from './status';
+import { AmokpiOptions, AmokpiQuery, DEFAULT_QUERY } from './types';
 
-export class DataSource extends DataSourceApi<MyQuery, MyDataSourceOptions> {
-  baseUrl: string;
+/** What a dashboard variable query may ask for (the variable editor's text, or {query: text}). */
+export const VARIABLE_QUERIES = ['managers', 'pipelines'] as const;
 
-  constructor(instanceSettings: DataSourceInstanceSettings<MyDataSourceOptions>) {
+export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
+  readonly api: AmokpiClient;
+  private account?: Promise<Status>;
+
+  constructor(
+    instanceSettings: DataSourceInstanceSettings<AmokpiOptions>,
+    private readonly templateSrv: TemplateSrv = getTemplateSrv()
+  ) {
     super(instanceSettings);
-    this.baseUrl = instanceSettings.url!;
+    // instanceSettings.url is the data-proxy URL; plugin.json's route forwards it to jsonData.url with the token.
+    this.api = new AmokpiClient(instanceSettings.url ?? '');
   }
 
-  getDefaultQuery(_: CoreApp): Partial<MyQuery> {
+  getDefaultQuery(_app: CoreApp): Partial<AmokpiQuery> {
     return DEFAULT_QUERY;
   }
 
-  filterQuery(query: MyQuery): boolean {
-    // if no query has been provided, prevent the query from being executed
-    return !!query.queryText;
+  filterQuery(query: AmokpiQuery): boolean {
+    return !query.hide;
   }
 
-  async query(options: DataQueryRequest<MyQuery>): Promise<DataQueryResponse> {
-    const { range } = options;
-    const from = range!.from.valueOf();
-    const to = range!.to.valueOf();
-
-    // Return a constant for each query.
-    const data = options.targets.map((target) => {
-      return createDataFrame({
-        refId: target.refId,
-        fields: [
-          { name: 'Time', values: [from, to], type: FieldType.time },
-          { name: 'Value', values: [target.constant, target.constant], type: FieldType.number },
-        ],
-      });
-    });
-
-    return { data };
-  }
-
-  async request(url: string, params?: string) {
-    const response = getBackendSrv().fetch<DataSourceResponse>({
-      url: `${this.baseUrl}${url}${params?.length ? `?${params}` : ''}`,
-    });
-    return lastValueFrom(response);
-  }
-
-  /**
-   * Checks whether we can connect to the API.
-   */
-  async testDatasource() {
-    const defaultErrorMessage = 'Cannot connect to API';
-
-    try {
-      const response = await this.request('/health');
-      if (response.status === 200) {
-        return {
-          status: 'success',
-          message: 'Success',
-        };
+  async query(request: DataQueryRequest<AmokpiQuery>): Promise<DataQueryResponse> {
+    const targets = request.targets.map((t) => migrateQuery(t as AmokpiQuery & Record<string, unknown>)).filter((t) => this.filterQuery(t));
+    const results = await Promise.allSettled(targets.map((t) => this.runQuery(t, request)));
+    const data: DataFrame[] = [];
+    const errors: DataQueryError[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        data.push(...result.value);
       } else {
-        return {
-          status: 'error',
-          message: response.statusText ? response.statusText : defaultErrorMessage,
-        };
+        const err = result.reason;
+        errors.push({
+          refId: targets[i].refId,
+          message: err instanceof Error ? err.message : String(err),
+          status: err instanceof AmokpiError ? err.status : undefined,
+        });
       }
+    });
+    return errors.length ? { data, errors, error: errors[0] } : { data };
+  }
+
+  private async runQuery(query: AmokpiQuery, request: DataQueryRequest<AmokpiQuery>): Promise<DataFrame[]> {
+    const q = resolveQuery(query, this.templateSrv, request.scopedVars);
+    const ctx: FrameContext = { refId: query.refId, managerIds: q.managerIds };
+    // The API filters activity and stuck deals by one manager; several are filtered here instead.
+    const managerId = q.managerIds?.length === 1 ? q.managerIds[0] : undefined;
+    switch (query.queryType) {
+      case 'managers':
+      case 'tasks': {
+        const [kpi, account] = await Promise.all([
+          this.api.get('/api/v1/kpi/managers', { date: q.date ?? (await this.asOfDate(request)), pipelineId: q.pipelineId }, managersKpiSchema),
+          this.accountInfo(),
+        ]);
+        const context = { ...ctx, currency: account?.currency };
+        return [query.queryType === 'managers' ? managersFrame(kpi, context) : tasksFrame(kpi, context)];
+      }
+      case 'activity': {
+        const timeZone = await this.timeZone(request);
+        const kpi = await this.api.get(
+          '/api/v1/kpi/activity',
+          { from: this.day(request.range.from, timeZone), to: this.day(request.range.to, timeZone), managerId },
+          activitySchema
+        );
+        return [activityFrame(kpi, { ...ctx, timezone: timeZone })];
+      }
+      case 'staleDeals': {
+        const [kpi, account] = await Promise.all([
+          this.api.get('/api/v1/kpi/stale-deals', { minDays: q.minDays, managerId, pipelineId: q.pipelineId }, staleDealsSchema),
+          this.accountInfo(),
+        ]);
+        return [staleDealsFrame(kpi, { ...ctx, currency: account?.currency })];
+      }
+      case 'department': {
+        const [kpi, account] = await Promise.all([
+          this.api.get('/api/v1/kpi/department', { date: q.date ?? (await this.asOfDate(request)), pipelineId: q.pipelineId }, departmentSchema),
+          this.accountInfo(),
+        ]);
+        return departmentFrames(kpi, { ...ctx, currency: account?.currency });
+      }
+      case 'syncHealth':
+        return [syncHealthFrame(await this.status(), ctx)];
+      default:
+        throw new AmokpiError(`Unknown query type "${String(query.queryType)}": choose one in the query editor.`, 'input');
+    }
+  }
+
+  /** "As of" when the query leaves the date empty: the end of the dashboard range, as a day in the account zone. */
+  private async asOfDate(request: DataQueryRequest<AmokpiQuery>): Promise<string | undefined> {
+    // A range ending "now" means today; the server knows today (its clock may be frozen by AMOKPI_NOW).
+    if (request.range.raw.to === 'now') {
+      return undefined;
+    }
+    return this.day(request.range.to, await this.timeZone(request));
+  }
+
+  private day(instant: TimeRange['from'], timeZone: string): string {
+    return dateTimeFormat(instant, { format: 'YYYY-MM-DD', timeZone });
+  }
+
+  /** Days are calendar days in the account's zone (KPI.md); the dashboard's zone is the fallback. */
+  private async timeZone(request: DataQueryRequest<AmokpiQuery>): Promise<string> {
+    return (await this.accountInfo())?.timezone ?? request.timezone ?? 'browser';
+  }
+
+  status(): Promise<Status> {
+    return this.api.get('/api/v1/status', {}, statusSchema);
+  }
+
+  /** Zone and currency change rarely: ask once per data source instance, retry after a failure. */
+  private async accountInfo(): Promise<Status | undefined> {
+    this.account ??= this.status();
+    try {
+      return await this.account;
+    } catch {
+      this.account = undefined;
+      return undefined;
+    }
+  }
+
+  /** "$name" of every dashboard variable, offered in the editor's manager and pipeline pickers. */
+  variableNames(): string[] {
+    return this.templateSrv.getVariables().map((v) => `$${v.name}`);
+  }
+
+  getManagers(): Promise<Manager[]> {
+    return this.api.get('/api/v1/managers', {}, managersListSchema);
+  }
+
+  getPipelines(): Promise<Pipeline[]> {
+    return this.api.get('/api/v1/pipelines', {}, pipelinesListSchema);
+  }
+
+  /** Dashboard variables: a query variable whose query is "managers" or "pipelines" (value = id, text = name). */
+  async metricFindQuery(query: string | { query?: string }): Promise<MetricFindValue[]> {
+    const text = (typeof query === 'string' ? query : (query?.query ?? '')).trim().toLowerCase();
+    if (text === 'managers') {
+      return (await this.getManagers()).map((m) => ({ text: m.name ?? `#${m.id}`, value: String(m.id) }));
+    }
+    if (text === 'pipelines') {
+      return (await this.getPipelines()).map((p) => ({ text: p.name, value: String(p.id) }));
+    }
+    throw new AmokpiError(`Variable query "${text}" is not known: use "managers" or "pipelines".`, 'input');
+  }
+
+  interpolateVariablesInQueries(queries: AmokpiQuery[], scopedVars: ScopedVars): AmokpiQuery[] {
+    return queries.map((q) => interpolateQuery(migrateQuery(q as AmokpiQuery & Record<string, unknown>), this.templateSrv, scopedVars));
+  }
+
+  async testDatasource() {
+    try {
+      const status = await this.status();
+      this.account = Promise.resolve(status);
+      return { status: 'success', message: `Connected to amokpi: ${describeAge(status.lagSeconds)}.` };
     } catch (err) {
-      let message = '';
-      if (typeof err === 'string') {
-        message = err;
-      } else if (isFetchError(err)) {
-        message = 'Fetch error: ' + (err.statusText ? err.statusText : defaultErrorMessage);
-        if (err.data && err.data.error && err.data.error.code) {
-          message += ': ' + err.data.error.code + '. ' + err.data.error.message;
-        }
-      }
-      return {
-        status: 'error',
-        message,
-      };
+      return { status: 'error', message: err instanceof Error ? err.message : String(err) };
     }
   }
 }

@@ -1,34 +1,80 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export interface MyQuery extends DataQuery {
-  queryText?: string;
-  constant: number;
+export type QueryType = 'managers' | 'tasks' | 'activity' | 'staleDeals' | 'department' | 'syncHealth';
+
+/** The saved-query version this build writes; migrate.ts brings older queries up to it. */
+export const QUERY_VERSION = 1;
+
+export interface AmokpiQuery extends DataQuery {
+  version: 1; // saved-query migration target (migrate.ts, Infinity's pattern)
+  queryType: QueryType;
+  pipelineId?: string; // id or "$pipeline"; empty = all
+  managerId?: string; // id or "$manager"; empty = all
+  minDays?: number; // staleDeals
+  date?: string; // "as of" YYYY-MM-DD or a variable; empty = end of the dashboard range
 }
 
-export const DEFAULT_QUERY: Partial<MyQuery> = {
-  constant: 6.5,
+export interface AmokpiOptions extends DataSourceJsonData {
+  url?: string; // the ETL's base URL
+}
+
+export interface AmokpiSecureOptions {
+  apiToken?: string;
+}
+
+export const DEFAULT_QUERY: Omit<AmokpiQuery, 'refId'> = {
+  version: QUERY_VERSION,
+  queryType: 'managers',
 };
 
-export interface DataPoint {
-  Time: number;
-  Value: number;
+export interface QueryTypeInfo {
+  value: QueryType;
+  label: string;
+  description: string;
+  /** Which options the editor shows for this type. */
+  options: ReadonlyArray<'pipelineId' | 'managerId' | 'minDays' | 'date'>;
 }
 
-export interface DataSourceResponse {
-  datapoints: DataPoint[];
-}
+export const QUERY_TYPES: readonly QueryTypeInfo[] = [
+  {
+    value: 'managers',
+    label: 'Выполнение плана / Plan completion',
+    description: 'Per manager: plan, won, completion %, tasks',
+    options: ['pipelineId', 'managerId', 'date'],
+  },
+  {
+    value: 'tasks',
+    label: 'Задачи / Tasks',
+    description: 'Per manager: open and overdue tasks, leads without tasks',
+    options: ['pipelineId', 'managerId', 'date'],
+  },
+  {
+    value: 'activity',
+    label: 'Активность / Activity',
+    description: 'Per manager per day of the dashboard range: call minutes and messages',
+    options: ['managerId'],
+  },
+  {
+    value: 'staleDeals',
+    label: 'Зависшие сделки / Stuck deals',
+    description: 'Active deals sitting in their stage for at least N days',
+    options: ['pipelineId', 'managerId', 'minDays'],
+  },
+  {
+    value: 'department',
+    label: 'Отдел / Department',
+    description: 'Department figures compared with the same day of the previous month',
+    options: ['pipelineId', 'date'],
+  },
+  {
+    value: 'syncHealth',
+    label: 'Синхронизация / Sync health',
+    description: 'Last sync per stream and how old the data is',
+    options: [],
+  },
+];
 
-/**
- * These are options configured for each DataSource instance
- */
-export interface MyDataSourceOptions extends DataSourceJsonData {
-  path?: string;
-}
-
-/**
- * Value that is used in the backend, but never sent over HTTP to the frontend
- */
-export interface MySecureJsonData {
-  apiKey?: string;
+export function queryTypeInfo(type: QueryType): QueryTypeInfo {
+  return QUERY_TYPES.find((t) => t.value === type) ?? QUERY_TYPES[0];
 }

@@ -1,71 +1,77 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
+import React, { ChangeEvent, useState } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { InlineField, Input, SecretInput, Stack, Text } from '@grafana/ui';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+import { AmokpiOptions, AmokpiSecureOptions } from '../types';
+import { TEST_IDS } from './testIds';
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
+type Props = DataSourcePluginOptionsEditorProps<AmokpiOptions, AmokpiSecureOptions>;
+
+/** A URL the data proxy can forward to: http(s), and no trailing slash (the route appends /api). */
+export function urlProblem(url: string | undefined): string | undefined {
+  if (!url) {
+    return 'Enter the address of the amokpi ETL, e.g. http://amokpi:8080';
+  }
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
+    return 'The address must start with http:// or https://, e.g. http://amokpi:8080';
+  }
+  return undefined;
+}
+
+export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
+  const [touched, setTouched] = useState(false);
+  const problem = urlProblem(jsonData.url);
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
+  const onUrlChange = (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, jsonData: { ...jsonData, url: event.target.value.trim().replace(/\/+$/, '') } });
   };
-
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
+  // The token goes to secureJsonData: Grafana encrypts it and never sends it back to the browser.
+  const onTokenChange = (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiToken: event.target.value } });
   };
-
-  const onResetAPIKey = () => {
+  const onTokenReset = () => {
     onOptionsChange({
       ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
+      secureJsonFields: { ...secureJsonFields, apiToken: false },
+      secureJsonData: { ...secureJsonData, apiToken: '' },
     });
   };
 
   return (
-    <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
+    <Stack direction="column" gap={1}>
+      <Text element="h3">amokpi KPI API</Text>
+      <Text color="secondary">
+        Где работает ETL amokpi и каким токеном его читать. / Where the amokpi ETL runs and the token that reads it.
+      </Text>
+      <InlineField
+        label="URL"
+        labelWidth={16}
+        tooltip="Base URL of `amokpi serve` as Grafana's server sees it (not your browser)"
+        invalid={touched && !!problem}
+        error={problem}
+        grow
+      >
         <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
+          data-testid={TEST_IDS.configUrl}
+          value={jsonData.url ?? ''}
+          placeholder="http://amokpi:8080"
+          width={48}
+          onChange={onUrlChange}
+          onBlur={() => setTouched(true)}
         />
       </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
+      <InlineField label="API token" labelWidth={16} tooltip="AMOKPI_API_TOKEN of the ETL (read-only token)">
         <SecretInput
-          required
-          id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
+          data-testid={TEST_IDS.configToken}
+          isConfigured={Boolean(secureJsonFields?.apiToken)}
+          value={secureJsonData?.apiToken ?? ''}
+          placeholder="AMOKPI_API_TOKEN"
+          width={48}
+          onReset={onTokenReset}
+          onChange={onTokenChange}
         />
       </InlineField>
-    </>
+    </Stack>
   );
 }

@@ -1,45 +1,131 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
-import { QueryEditorProps } from '@grafana/data';
+import React, { ChangeEvent, useEffect, useMemo, useState } from 'react';
+import { QueryEditorProps, SelectableValue } from '@grafana/data';
+import { InlineField, Input, Select, Stack } from '@grafana/ui';
+
 import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import { migrateQuery } from '../migrate';
+import { AmokpiOptions, AmokpiQuery, QUERY_TYPES, QueryType, queryTypeInfo } from '../types';
+import { EntitySelect } from './EntitySelect';
+import { TEST_IDS } from './testIds';
+import { useOptions } from './useOptions';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+type Props = QueryEditorProps<DataSource, AmokpiQuery, AmokpiOptions>;
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
-  };
+const typeOptions: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((t) => ({
+  label: t.label,
+  value: t.value,
+  description: t.description,
+}));
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
+export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: Props) {
+  const query = useMemo(() => migrateQuery(saved as AmokpiQuery & Record<string, unknown>), [saved]);
+  useEffect(() => {
+    if (query !== saved) {
+      onChange(query); // store the migrated shape so the dashboard saves the current version
+    }
+  }, [query, saved, onChange]);
+
+  const info = queryTypeInfo(query.queryType);
+  const managers = useOptions(
+    async () => (await datasource.getManagers()).map((m) => ({ label: m.name ?? `#${m.id}`, value: String(m.id), description: m.isActive === false ? 'inactive' : undefined })),
+    [datasource]
+  );
+  const pipelines = useOptions(async () => (await datasource.getPipelines()).map((p) => ({ label: p.name, value: String(p.id) })), [datasource]);
+  const variables = useMemo(() => datasource.variableNames(), [datasource]);
+
+  // Text fields commit on blur, so a half-typed date or number never runs a query.
+  const [minDays, setMinDays] = useState(String(query.minDays ?? ''));
+  const [date, setDate] = useState(query.date ?? '');
+  useEffect(() => setMinDays(String(query.minDays ?? '')), [query.minDays]);
+  useEffect(() => setDate(query.date ?? ''), [query.date]);
+
+  const update = (patch: Partial<AmokpiQuery>) => {
+    onChange({ ...query, ...patch });
     onRunQuery();
   };
-
-  const { queryText, constant } = query;
+  const minDaysValue = minDays.trim() === '' ? undefined : Number(minDays);
+  const minDaysInvalid = minDaysValue !== undefined && (!Number.isInteger(minDaysValue) || minDaysValue < 0);
+  const dateInvalid = date !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(date) && !date.includes('$');
 
   return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
-        />
+    <Stack direction="column" gap={0}>
+      <InlineField label="Показатель / KPI" labelWidth={20} tooltip="What this panel shows">
+        <div data-testid={TEST_IDS.queryType}>
+          <Select
+            inputId={`${TEST_IDS.queryType}-input`}
+            aria-label="Query type"
+            width={44}
+            options={typeOptions}
+            value={query.queryType}
+            onChange={(v) => v.value && update({ queryType: v.value })}
+          />
+        </div>
       </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
-        <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
-        />
-      </InlineField>
+      <Stack direction="row" gap={0} wrap="wrap">
+        {info.options.includes('pipelineId') && (
+          <EntitySelect
+            label="Воронка / Pipeline"
+            tooltip="Count only leads in this pipeline (plans are per manager, so plan figures are empty with a pipeline)"
+            allLabel="Все воронки / All pipelines"
+            value={query.pipelineId}
+            loaded={pipelines}
+            variables={variables}
+            testId={TEST_IDS.pipeline}
+            onChange={(pipelineId) => update({ pipelineId })}
+          />
+        )}
+        {info.options.includes('managerId') && (
+          <EntitySelect
+            label="Менеджер / Manager"
+            tooltip="Only this manager (or the managers a variable selects)"
+            allLabel="Все менеджеры / All managers"
+            value={query.managerId}
+            loaded={managers}
+            variables={variables}
+            testId={TEST_IDS.manager}
+            onChange={(managerId) => update({ managerId })}
+          />
+        )}
+        {info.options.includes('minDays') && (
+          <InlineField
+            label="Дней на этапе ≥ / Min days"
+            labelWidth={26}
+            tooltip="Only deals that have sat in their stage at least this many days"
+            invalid={minDaysInvalid}
+            error="A whole number of days, 0 or more"
+          >
+            <Input
+              data-testid={TEST_IDS.minDays}
+              type="number"
+              min={0}
+              step={1}
+              width={10}
+              placeholder="0"
+              value={minDays}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => setMinDays(e.target.value)}
+              onBlur={() => !minDaysInvalid && minDaysValue !== query.minDays && update({ minDays: minDaysValue })}
+            />
+          </InlineField>
+        )}
+        {info.options.includes('date') && (
+          <InlineField
+            label="На дату / As of"
+            labelWidth={18}
+            tooltip="YYYY-MM-DD or a variable; empty = the end of the dashboard's time range"
+            invalid={dateInvalid}
+            error="A date like 2026-03-31, or a variable"
+          >
+            <Input
+              data-testid={TEST_IDS.date}
+              width={22}
+              placeholder="конец периода / range end"
+              value={date}
+              onChange={(e: ChangeEvent<HTMLInputElement>) => setDate(e.target.value.trim())}
+              onBlur={() => !dateInvalid && (date || undefined) !== query.date && update({ date: date || undefined })}
+            />
+          </InlineField>
+        )}
+      </Stack>
     </Stack>
   );
 }
