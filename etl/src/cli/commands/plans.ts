@@ -1,12 +1,49 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import type { Command } from 'commander';
+import { setPlan, validatePlan } from '../../kpi/plans';
+import { exportPlansCsv, importPlansCsv } from '../../kpi/plans-csv';
+import { parseMonth } from '../../kpi/time';
+import { prepare, withDatabase } from '../context';
 
-// Placeholder until the owning issue lands; the command is listed so --help shows the whole CLI.
+const who = () => `cli:${os.userInfo().username}`;
+
 export function register(program: Command): void {
-  program
-    .command('plans')
-    .description('(plans: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new Error('plans is not implemented yet');
+  const plans = program.command('plans').description('monthly plans per manager: set, import and export (CSV)');
+
+  plans
+    .command('set <month> <managerId> <amount>')
+    .description('set one plan, e.g. plans set 2026-11 101 500000')
+    .action(async (month: string, managerId: string, amount: string) => {
+      const config = prepare();
+      const edit = validatePlan(month, managerId, /^\d+$/.test(amount) ? Number(amount) : amount);
+      await withDatabase(config, async ({ db }) => {
+        const row = await setPlan(db, edit, who());
+        process.stdout.write(`${row.month} ${row.managerId} (${row.managerName ?? 'unknown'}): ${row.amount}\n`);
+      });
+    });
+
+  plans
+    .command('import <file>')
+    .description('import a CSV with columns month,managerId,amount (all rows or none)')
+    .action(async (file: string) => {
+      const config = prepare();
+      const text = fs.readFileSync(file, 'utf8');
+      await withDatabase(config, async ({ db }) => {
+        const n = await importPlansCsv(db, text, `${who()}:${file}`);
+        process.stdout.write(`imported ${n} plan(s) from ${file}\n`);
+      });
+    });
+
+  plans
+    .command('export')
+    .description('print plans as CSV (month,managerId,managerName,amount)')
+    .option('--month <YYYY-MM>', 'only this month')
+    .action(async (opts: { month?: string }) => {
+      const config = prepare();
+      if (opts.month) parseMonth(opts.month);
+      await withDatabase(config, async ({ db }) => {
+        process.stdout.write(await exportPlansCsv(db, opts.month));
+      });
     });
 }

@@ -1,12 +1,24 @@
 import type { Command } from 'commander';
+import { requireTokens } from '../../config';
+import { startServer } from '../../api/server';
+import { prepare, withDatabase } from '../context';
 
-// Placeholder until the owning issue lands; the command is listed so --help shows the whole CLI.
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('(serve: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new Error('serve is not implemented yet');
+    .description('serve the KPI HTTP API (needs AMOKPI_API_TOKEN and AMOKPI_ADMIN_TOKEN)')
+    .action(async () => {
+      const config = prepare();
+      requireTokens(config);
+      await withDatabase(config, async ({ db }) => {
+        const server = await startServer({ config, db });
+        process.stdout.write(`amokpi API on ${server.url} (plans editor: ${server.url}/admin/plans)\n`);
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        await server.close();
+      });
     });
 }

@@ -1,0 +1,83 @@
+/**
+ * The plan editor: one server-rendered page with a month picker and a table of managers. It holds no data
+ * itself; the browser loads and saves through the API with the admin token the user types (kept only in
+ * this tab's sessionStorage), so an anonymous visitor sees an empty form.
+ */
+export function adminPlansPage(month: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>amokpi — plans</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+ body{font:15px system-ui,sans-serif;margin:2em;max-width:60em}
+ table{border-collapse:collapse;margin-top:1em} td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}
+ input[type=number]{width:10em;text-align:right} .changed{background:#fff7d6} #msg{margin-top:1em;white-space:pre-wrap}
+ .err{color:#b00020} .ok{color:#1b7f3b}
+</style></head>
+<body>
+<h1>Monthly plans</h1>
+<form id="load">
+ <label>Admin token <input id="token" type="password" autocomplete="off" required></label>
+ <label>Your name <input id="who" type="text" maxlength="100"></label>
+ <label>Month <input id="month" type="month" value="${month}" required></label>
+ <button type="submit">Load</button>
+</form>
+<form id="plans" hidden>
+ <table><thead><tr><th>Manager</th><th>Active</th><th>Plan amount</th></tr></thead><tbody id="rows"></tbody></table>
+ <p>An empty amount deletes the plan. <button type="submit">Save</button></p>
+</form>
+<div id="msg" role="status"></div>
+<script>
+(function(){
+ var $=function(id){return document.getElementById(id)};
+ $('token').value=sessionStorage.getItem('amokpiAdminToken')||'';
+ $('who').value=localStorage.getItem('amokpiWho')||'';
+ var original={};
+ function say(text,cls){var m=$('msg');m.textContent=text;m.className=cls||''}
+ function api(method,path,body){
+  var h={'Authorization':'Bearer '+$('token').value};
+  if($('who').value)h['X-Amokpi-User']=$('who').value;
+  if(body!==undefined)h['Content-Type']='application/json';
+  return fetch(path,{method:method,headers:h,body:body===undefined?undefined:JSON.stringify(body)}).then(function(r){
+   if(r.status===204)return null;
+   return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||j.title||r.status);return j});
+  });
+ }
+ $('load').addEventListener('submit',function(e){
+  e.preventDefault();
+  sessionStorage.setItem('amokpiAdminToken',$('token').value);localStorage.setItem('amokpiWho',$('who').value);
+  var month=$('month').value;
+  Promise.all([api('GET','/api/v1/managers'),api('GET','/api/v1/plans?month='+encodeURIComponent(month))]).then(function(res){
+   var plans={};res[1].forEach(function(p){plans[p.managerId]=p.amount});original=plans;
+   var tb=$('rows');tb.textContent='';
+   res[0].forEach(function(m){
+    var tr=document.createElement('tr');
+    var a=plans[m.id];
+    tr.innerHTML='<td></td><td>'+(m.isActive?'yes':'no')+'</td><td><input type="number" min="0" step="1"></td>';
+    tr.children[0].textContent=m.name+' (#'+m.id+')';
+    var inp=tr.querySelector('input');inp.name=String(m.id);inp.value=a===undefined?'':String(a);
+    inp.addEventListener('input',function(){tr.className=inp.value===(a===undefined?'':String(a))?'':'changed'});
+    tb.appendChild(tr);
+   });
+   $('plans').hidden=false;say('Loaded '+res[1].length+' plan(s) for '+month+'.','ok');
+  }).catch(function(err){say(String(err.message||err),'err')});
+ });
+ $('plans').addEventListener('submit',function(e){
+  e.preventDefault();
+  var month=$('month').value,jobs=[],bad=[];
+  Array.prototype.forEach.call($('rows').querySelectorAll('input'),function(inp){
+   var id=inp.name,v=inp.value.trim(),was=original[id];
+   if(v===''&&was!==undefined)jobs.push(function(){return api('DELETE','/api/v1/plans/'+month+'/'+id)});
+   else if(v!==''){
+    if(!/^\\d+$/.test(v)){bad.push(id);return}
+    if(Number(v)!==was)jobs.push(function(){return api('PUT','/api/v1/plans/'+month+'/'+id,{amount:Number(v)})});
+   }
+  });
+  if(bad.length){say('Amounts must be non-negative whole numbers (managers '+bad.join(', ')+'). Nothing saved.','err');return}
+  jobs.reduce(function(p,j){return p.then(j)},Promise.resolve()).then(function(){
+   say('Saved '+jobs.length+' change(s).','ok');$('load').requestSubmit();
+  }).catch(function(err){say(String(err.message||err),'err')});
+ });
+})();
+</script>
+</body></html>`;
+}

@@ -1,0 +1,27 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { sendProblem } from './problem';
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant-time comparison of the bearer token against the accepted ones. */
+function tokenMatches(req: Request, accepted: string[]): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  if (!m) return false;
+  const given = digest(m[1]!);
+  let ok = false;
+  for (const t of accepted) ok = timingSafeEqual(given, digest(t)) || ok;
+  return ok;
+}
+
+/** 401 (never data) unless the request carries one of the tokens. */
+export function requireBearer(...tokens: (string | undefined)[]) {
+  const accepted = tokens.filter((t): t is string => Boolean(t));
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (accepted.length && tokenMatches(req, accepted)) return next();
+    res.set('WWW-Authenticate', 'Bearer');
+    sendProblem(res, 401, 'Unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
+  };
+}

@@ -1,0 +1,131 @@
+/** The OpenAPI 3.1 document of the KPI API; test/api/openapi.test.ts keeps it and the routes in step. */
+
+const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' } };
+const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
+const p = (name: string, schema: object) => ({ name, in: 'path', required: true, schema });
+
+const date = { type: 'string', format: 'date', example: '2026-11-27' };
+const id = { type: 'integer', minimum: 1 };
+const num = { type: 'number' };
+const nnum = { type: ['number', 'null'] };
+const str = { type: 'string' };
+const nstr = { type: ['string', 'null'] };
+const obj = (properties: Record<string, object>) => ({ type: 'object', required: Object.keys(properties), properties });
+const arr = (items: object) => ({ type: 'array', items });
+
+const departmentDay = obj({
+  date: str, asOf: str, source: { enum: ['live', 'snapshot', 'reconstructed'] }, wonAmount: num, wonCount: num, avgWonAmount: nnum,
+  inProgressAmount: num, inProgressCount: num, planAmount: nnum, planRemainder: nnum,
+});
+const changeItem = obj({ abs: nnum, pct: nnum });
+
+export const openapi = {
+  openapi: '3.1.0',
+  info: { title: 'amokpi KPI API', version: '1.0.0', description: 'Sales KPIs computed from an amoCRM copy; definitions in README.md' },
+  components: {
+    securitySchemes: { read: { type: 'http', scheme: 'bearer', description: 'AMOKPI_API_TOKEN (or the admin token)' }, admin: { type: 'http', scheme: 'bearer', description: 'AMOKPI_ADMIN_TOKEN' } },
+    schemas: { Problem: obj({ type: str, title: str, status: { type: 'integer' }, detail: str }) },
+  },
+  security: [{ read: [] }],
+  paths: {
+    '/healthz': { get: { security: [], summary: 'liveness probe', responses: { '200': json(obj({ status: str })) } } },
+    '/api/v1/openapi.json': { get: { security: [], summary: 'this document', responses: { '200': json({ type: 'object' }) } } },
+    '/api/v1/status': {
+      get: {
+        summary: 'last sync per stream and data lag',
+        responses: {
+          '200': json(obj({
+            now: str, timezone: str, currency: nstr, dataLagSeconds: nnum, lastSuccessAt: nstr,
+            streams: arr(obj({ stream: str, mode: str, startedAt: str, finishedAt: nstr, rows: num, upserted: num, deleted: num, requests: num, error: nstr, lastSuccessAt: nstr })),
+          })),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/managers': { get: { summary: 'managers for template variables', responses: { '200': json(arr(obj({ id, name: str, isActive: { type: 'boolean' } }))), ...errors } } },
+    '/api/v1/pipelines': {
+      get: { summary: 'pipelines and their statuses', responses: { '200': json(arr(obj({ id, name: str, statuses: arr(obj({ id, name: str, type: { type: 'integer' } })) }))), ...errors } },
+    },
+    '/api/v1/kpi/managers': {
+      get: {
+        summary: 'per-manager board as of date D',
+        parameters: [q('date', date, 'defaults to today in the account zone'), q('pipelineId', id, 'only leads in this pipeline; plan figures become null')],
+        responses: {
+          '200': json(obj({
+            date: str, periodStart: str, asOf: str, timezone: str, currency: nstr, bands: obj({ red: num, green: num }),
+            source: { enum: ['live', 'snapshot', 'reconstructed'] },
+            rows: arr(obj({
+              managerId: id, managerName: nstr, planAmount: nnum, wonAmount: num, wonCount: num, completionPct: nnum,
+              band: { enum: ['red', 'yellow', 'green', null] }, planRemainder: nnum, openTasks: nnum, overdueTasks: nnum, leadsWithoutTasks: nnum,
+            })),
+          })),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/kpi/activity': {
+      get: {
+        summary: 'activity per manager per day (zero-filled)',
+        parameters: [q('from', date, 'defaults to the first day of the current month'), q('to', date, 'defaults to the last day of the month; at most 366 days'), q('managerId', id, 'one manager')],
+        responses: {
+          '200': json(obj({ timezone: str, messageMinutes: num, rows: arr(obj({ date: str, managerId: id, managerName: nstr, callMinutes: num, messages: num, activityMinutes: num })) })),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/kpi/stale-deals': {
+      get: {
+        summary: 'active leads by days in their current stage',
+        parameters: [q('minDays', { type: 'integer', minimum: 0 }, 'defaults to 0'), q('managerId', id, 'one manager'), q('pipelineId', id, 'one pipeline')],
+        responses: {
+          '200': json(obj({
+            asOf: str,
+            rows: arr(obj({
+              leadId: id, leadName: nstr, managerId: nnum, managerName: nstr, pipelineId: num, pipelineName: nstr, statusId: num, statusName: nstr,
+              price: num, daysInStatus: num, enteredAt: nstr, url: nstr,
+            })),
+          })),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/kpi/department': {
+      get: {
+        summary: 'department figures for D compared with D minus one month (clamped)',
+        parameters: [q('date', date, 'defaults to today'), q('pipelineId', id, 'only leads in this pipeline; plan figures become null')],
+        responses: {
+          '200': json(obj({
+            current: departmentDay, previous: departmentDay,
+            change: obj(Object.fromEntries(['wonAmount', 'wonCount', 'avgWonAmount', 'inProgressAmount', 'inProgressCount', 'planAmount', 'planRemainder'].map((k) => [k, changeItem]))),
+          })),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/plans': {
+      get: {
+        summary: "a month's plans",
+        parameters: [q('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, 'defaults to the current month')],
+        responses: { '200': json(arr(obj({ month: str, managerId: id, managerName: nstr, amount: num }))), ...errors },
+      },
+    },
+    '/api/v1/plans/{month}/{managerId}': {
+      put: {
+        security: [{ admin: [] }],
+        summary: 'set a plan (audited)',
+        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        requestBody: { required: true, content: { 'application/json': { schema: obj({ amount: { type: 'integer', minimum: 0 } }) } } },
+        responses: { '200': json(obj({ month: str, managerId: id, managerName: nstr, amount: num })), ...errors },
+      },
+      delete: {
+        security: [{ admin: [] }],
+        summary: 'delete a plan (audited)',
+        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id)],
+        responses: { '204': { description: 'deleted (or there was none)' }, ...errors },
+      },
+    },
+    '/admin/plans': { get: { security: [], summary: 'plan editor page (HTML; data is loaded with the admin token)', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },
+  },
+} as const;

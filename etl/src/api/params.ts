@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { Request } from 'express';
+import { badRequest } from './problem';
+import { parseDate, parseMonth } from '../kpi/time';
+
+export const idParam = z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number);
+export const dateParam = z.string().superRefine((s, ctx) => {
+  try {
+    parseDate(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+export const monthParam = z.string().superRefine((s, ctx) => {
+  try {
+    parseMonth(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+export const minDaysParam = z.string().regex(/^\d{1,5}$/, 'must be a non-negative integer').transform(Number);
+
+/** Validates a query string strictly: unknown or repeated parameters are a 400. */
+export function parseQuery<T extends z.ZodRawShape>(req: Request, shape: T): z.infer<z.ZodObject<T>> {
+  const parsed = z.object(shape).strict().safeParse(req.query);
+  if (!parsed.success) throw badRequest(describe(parsed.error));
+  return parsed.data;
+}
+
+export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw badRequest(describe(parsed.error));
+  return parsed.data;
+}
+
+function describe(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`;
+  const where = issue.path.length ? issue.path.join('.') : 'input';
+  if (issue.code === 'invalid_type') return `${where}: expected a single ${issue.expected} value`;
+  return `${where}: ${issue.message}`;
+}

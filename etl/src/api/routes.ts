@@ -1,0 +1,110 @@
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { activity } from '../kpi/activity';
+import { loadKpiContext, type KpiContext } from '../kpi/context';
+import { department } from '../kpi/department';
+import { managersBoard } from '../kpi/managers';
+import { deletePlan, listPlans, setPlan } from '../kpi/plans';
+import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
+import { staleDeals } from '../kpi/stale';
+import { daysInclusive, monthBounds } from '../kpi/time';
+import { requireBearer } from './auth';
+import { dateParam, idParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
+import { badRequest } from './problem';
+
+export const MAX_RANGE_DAYS = 366;
+
+/** Who made a plan edit, for the audit trail: the X-Amokpi-User header when given. */
+function editor(req: Request): string {
+  const who = (req.get('x-amokpi-user') ?? '').trim().slice(0, 100);
+  return who ? `api:${who}` : 'api:admin-token';
+}
+
+function notAfterToday(ctx: KpiContext, date: string, name = 'date'): void {
+  if (date > ctx.today) throw badRequest(`${name} ${date} is after today (${ctx.today} in ${ctx.zone})`);
+}
+
+/** The /api/v1 routes. Reads take the API (or admin) token; plan edits only the admin token. */
+export function apiRouter(config: Config, db: Db): Router {
+  const r = express.Router();
+  const read = requireBearer(config.apiToken, config.adminToken);
+  const admin = requireBearer(config.adminToken);
+  const ctxOf = () => loadKpiContext(db, config);
+
+  r.get('/status', read, async (req, res) => {
+    parseQuery(req, {});
+    res.json(await syncStatus(db, await ctxOf()));
+  });
+
+  r.get('/managers', read, async (req, res) => {
+    parseQuery(req, {});
+    res.json(await listManagers(db, await ctxOf()));
+  });
+
+  r.get('/pipelines', read, async (req, res) => {
+    parseQuery(req, {});
+    res.json(await listPipelines(db));
+  });
+
+  r.get('/kpi/managers', read, async (req, res) => {
+    const q = parseQuery(req, { date: dateParam.optional(), pipelineId: idParam.optional() });
+    const ctx = await ctxOf();
+    const date = q.date ?? ctx.today;
+    notAfterToday(ctx, date);
+    res.json(await managersBoard(db, ctx, date, q.pipelineId ?? null));
+  });
+
+  r.get('/kpi/activity', read, async (req, res) => {
+    const q = parseQuery(req, { from: dateParam.optional(), to: dateParam.optional(), managerId: idParam.optional() });
+    const ctx = await ctxOf();
+    const month = monthBounds(ctx.today);
+    const from = q.from ?? (q.to ? monthBounds(q.to).first : month.first);
+    const to = q.to ?? (q.from ? monthBounds(q.from).last : month.last);
+    if (from > to) throw badRequest(`from ${from} is after to ${to}`);
+    if (daysInclusive(from, to) > MAX_RANGE_DAYS) throw badRequest(`the range ${from}..${to} is longer than ${MAX_RANGE_DAYS} days`);
+    res.json(await activity(db, ctx, from, to, q.managerId ?? null));
+  });
+
+  r.get('/kpi/stale-deals', read, async (req, res) => {
+    const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional() });
+    res.json(await staleDeals(db, await ctxOf(), { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null }));
+  });
+
+  r.get('/kpi/department', read, async (req, res) => {
+    const q = parseQuery(req, { date: dateParam.optional(), pipelineId: idParam.optional() });
+    const ctx = await ctxOf();
+    const date = q.date ?? ctx.today;
+    notAfterToday(ctx, date);
+    res.json(await department(db, ctx, date, q.pipelineId ?? null));
+  });
+
+  r.get('/plans', read, async (req, res) => {
+    const q = parseQuery(req, { month: monthParam.optional() });
+    const ctx = await ctxOf();
+    res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7)));
+  });
+
+  const planBody = z.object({ amount: z.number().int('must be an integer').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER) }).strict();
+
+  r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: true }), async (req, res) => {
+    parseQuery(req, {});
+    const month = parseWith(monthParam, req.params.month);
+    const managerId = parseWith(idParam, req.params.managerId);
+    if (req.body === undefined || req.body === null || typeof req.body !== 'object') throw badRequest('the body must be JSON {"amount": <non-negative integer>}');
+    const body = parseWith(planBody, req.body);
+    res.json(await setPlan(db, { month, managerId, amount: body.amount }, editor(req)));
+  });
+
+  r.delete('/plans/:month/:managerId', admin, async (req, res) => {
+    parseQuery(req, {});
+    const month = parseWith(monthParam, req.params.month);
+    const managerId = parseWith(idParam, req.params.managerId);
+    await deletePlan(db, month, managerId, editor(req));
+    res.status(204).end();
+  });
+
+  return r;
+}
+

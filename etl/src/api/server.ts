@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { log } from '../log';
+import { loadKpiContext } from '../kpi/context';
+import { adminPlansPage } from './admin-page';
+import { openapi } from './openapi';
+import { problemHandler, sendProblem } from './problem';
+import { apiRouter } from './routes';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The express app: probes, the OpenAPI document and the plan page are public; everything else needs a token. */
+export function buildApp(config: Config, db: Db): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await db.one('SELECT 1 AS ok');
+      res.json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'database unavailable' });
+    }
+  });
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/admin/plans', async (_req, res) => {
+    const ctx = await loadKpiContext(db, config);
+    res.type('html').set('Cache-Control', 'no-store').send(adminPlansPage(ctx.today.slice(0, 7)));
+  });
+  app.use('/api/v1', apiRouter(config, db));
+  app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path}`));
+  app.use(problemHandler);
+  return app;
+}
+
+/** Listens on config.host:config.port (0 = a random port). */
+export async function startServer({ config, db }: { config: Config; db: Db }): Promise<RunningServer> {
+  const app = buildApp(config, db);
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  log().info({ url }, 'KPI API listening');
+  return {
+    url,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
