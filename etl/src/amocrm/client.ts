@@ -36,6 +36,12 @@ function apiPath(path: string): string {
   return p.startsWith('/api/') ? p : `/api/v4${p}`;
 }
 
+/** "lead" for /api/v4/leads/9, "account" for /api/v4/account: names a single resource in errors. */
+function entityOf(path: string): string {
+  const segment = path.split('/').filter((s) => s && !/^\d+$/.test(s)).pop() ?? path;
+  return segment.replace(/s$/, '');
+}
+
 export function createAmoClient(opts: AmoClientOptions): AmoClient {
   const rps = opts.rps ?? DEFAULT_RPS;
   if (!(rps >= 0 && rps <= MAX_RPS)) throw new RangeError(`rps must be between 0 and ${MAX_RPS} (amoCRM allows ${MAX_RPS} requests/second), got ${rps}`);
@@ -68,7 +74,7 @@ export function createAmoClient(opts: AmoClientOptions): AmoClient {
       const res = await send(ctx, { method: 'GET', url: urlFor(path, query), path: p, auth: opts.auth });
       if (res.status === 204) return null;
       const body = parseJson(res.text, `GET ${p}`);
-      return schema ? validateEntity(schema, body, p, `GET ${p}`) : (body as T);
+      return schema ? validateEntity(schema, body, entityOf(p), `GET ${p}`) : (body as T);
     },
 
     async *pages<T>(path: string, query: Query, po: PageOptions<T>): AsyncGenerator<T[], void, undefined> {

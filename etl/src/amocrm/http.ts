@@ -100,6 +100,8 @@ export async function send(ctx: HttpContext, req: HttpRequest): Promise<HttpResp
         dispatcher: ctx.dispatcher,
         headersTimeout: ctx.timeoutMs,
         bodyTimeout: ctx.timeoutMs,
+        // A hard deadline for the whole exchange (undici's own timeouts are coarse).
+        signal: AbortSignal.timeout(ctx.timeoutMs),
       });
       const text = await r.body.text();
       const ct = r.headers['content-type'];
@@ -114,6 +116,7 @@ export async function send(ctx: HttpContext, req: HttpRequest): Promise<HttpResp
         ctx.account.limiter.holdUntil(Date.now() + delay);
         log().warn({ path: req.path, attempt: attempt + 1, delayMs: delay }, 'amoCRM answered 429, backing off');
         attempt++;
+        await sleep(delay); // also when the limiter is disabled
         continue;
       }
     } catch (err) {
