@@ -1,0 +1,56 @@
+import type { Tx } from '../db/pgp';
+
+/**
+ * Lead deletion is learned by several routes (trash, lead_deleted/lead_restored events, the full pass's set
+ * difference) in no guaranteed order, so each rule compares instants instead of trusting arrival order:
+ * a deletion sticks unless the lead was seen alive later (updated_at after it); a restoration clears a
+ * deletion that is not newer than itself. KPI views filter on amo.leads.deleted_at, which is how the
+ * deletion reaches every table that refers to the lead (tasks, notes, events stay as history).
+ */
+
+/** Marks leads deleted at the given Unix instants (the newest instant per lead wins). Returns rows changed. */
+export async function markLeadsDeleted(tx: Tx, pairs: Array<{ id: number; at: number }>): Promise<number> {
+  if (pairs.length === 0) return 0;
+  return tx.result(
+    `UPDATE amo.leads AS t SET deleted_at = v.at
+       FROM (SELECT id, to_timestamp(max(at)) AS at FROM unnest($1::bigint[], $2::float8[]) AS u(id, at) GROUP BY id) AS v
+      WHERE t.id = v.id AND (t.deleted_at IS NULL OR t.deleted_at < v.at) AND (t.updated_at IS NULL OR t.updated_at <= v.at)`,
+    [pairs.map((p) => p.id), pairs.map((p) => p.at)],
+    (r) => r.rowCount ?? 0,
+  );
+}
+
+/**
+ * Re-derives the deletion state of these leads from their stored lead_deleted / lead_restored events: the
+ * latest one decides. Because it reads amo.events rather than the current page, event pages may be applied
+ * in any order (they arrive newest first) and still converge. Returns the number of leads newly deleted.
+ */
+export async function applyLeadDeletionEvents(tx: Tx, leadIds: number[]): Promise<number> {
+  if (leadIds.length === 0) return 0;
+  const r = await tx.one<{ deleted: number }>(
+    `WITH last AS (
+       SELECT DISTINCT ON (entity_id) entity_id AS id, type, created_at AS at
+         FROM amo.events
+        WHERE type IN ('lead_deleted', 'lead_restored') AND entity_id = ANY($1::bigint[])
+        ORDER BY entity_id, created_at DESC, id DESC
+     ), del AS (
+       UPDATE amo.leads AS t SET deleted_at = last.at FROM last
+        WHERE last.type = 'lead_deleted' AND t.id = last.id
+          AND (t.deleted_at IS NULL OR t.deleted_at < last.at) AND (t.updated_at IS NULL OR t.updated_at <= last.at)
+       RETURNING t.id
+     ), res AS (
+       UPDATE amo.leads AS t SET deleted_at = NULL FROM last
+        WHERE last.type = 'lead_restored' AND t.id = last.id AND t.deleted_at <= last.at
+       RETURNING t.id
+     )
+     SELECT (SELECT count(*) FROM del)::int AS deleted, (SELECT count(*) FROM res)::int AS restored`,
+    [leadIds],
+  );
+  return r.deleted;
+}
+
+/** Tasks have no trash: a deleted task is removed. */
+export async function deleteTasks(tx: Tx, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return tx.result('DELETE FROM amo.tasks WHERE id = ANY($1::bigint[])', [ids], (r) => r.rowCount ?? 0);
+}

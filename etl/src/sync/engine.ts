@@ -1,0 +1,123 @@
+import type { AmoApi } from '../amocrm/api';
+import type { Config } from '../config';
+import type { Db } from '../db/pgp';
+import { log, scrub } from '../log';
+import { withSyncLock } from './lock';
+import { closeRun, openRun } from './runs';
+import { loadState, saveState } from './state';
+import { STREAMS, streamNames } from './streams';
+import type { ProgressEvent, ReadContext, Stream, StreamResult, SyncMode } from './types';
+
+export type { StreamResult, SyncMode, ProgressEvent } from './types';
+
+export interface SyncOptions {
+  db: Db;
+  config: Config;
+  api: AmoApi;
+  mode: SyncMode;
+  /** A subset of stream names (run in the canonical order); default all. */
+  streams?: string[];
+  /** Abort = finish the current page, commit it and stop (SIGTERM). */
+  signal?: AbortSignal;
+  progress?: (e: ProgressEvent) => void;
+}
+
+export class UnknownStreamError extends Error {
+  override name = 'UnknownStreamError';
+}
+
+/** Validates --stream names; the error lists the valid ones. */
+export function selectStreams(names?: string[]): Stream[] {
+  if (!names || names.length === 0) return STREAMS;
+  const unknown = names.filter((n) => !streamNames().includes(n));
+  if (unknown.length) throw new UnknownStreamError(`unknown stream "${unknown[0]}" (streams: ${streamNames().join(', ')})`);
+  return STREAMS.filter((s) => names.includes(s.name));
+}
+
+/**
+ * Runs the streams one after another under the sync advisory lock (a concurrent run → SyncBusyError).
+ * A failing stream records its error and the others proceed; an amoCRM block or an abort stops the rest.
+ */
+export async function runSync(opts: SyncOptions): Promise<StreamResult[]> {
+  const streams = selectStreams(opts.streams);
+  return withSyncLock(opts.db, async () => {
+    const results: StreamResult[] = [];
+    let stopReason: string | undefined;
+    for (const stream of streams) {
+      if (opts.signal?.aborted) stopReason ??= 'aborted before it started';
+      if (stopReason) {
+        results.push({ stream: stream.name, fetched: 0, upserted: 0, deleted: 0, requests: 0, ms: 0, error: `skipped: ${stopReason}` });
+        continue;
+      }
+      const r = await runStream(stream, opts);
+      results.push(r);
+      if (r.blocked) stopReason = 'amoCRM blocked the account';
+      delete r.blocked;
+    }
+    return results;
+  });
+}
+
+function dedup<T>(stream: Stream<T>, items: T[]): T[] {
+  if (items.length < 2) return items;
+  const byKey = new Map<string | number, T>();
+  for (const it of items) {
+    const k = stream.key(it);
+    const old = byKey.get(k);
+    if (!old || !stream.version || stream.version(it) >= stream.version(old)) byKey.set(k, it);
+  }
+  return byKey.size === items.length ? items : [...byKey.values()];
+}
+
+async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<StreamResult & { blocked?: boolean }> {
+  const { db, api, mode, signal } = opts;
+  const started = Date.now();
+  const before = api.stats();
+  const result: StreamResult & { blocked?: boolean } = { stream: stream.name, fetched: 0, upserted: 0, deleted: 0, requests: 0, ms: 0, dbMs: 0 };
+  const emit = (phase: ProgressEvent['phase'], fraction?: number) => {
+    const s = api.stats();
+    opts.progress?.({ stream: stream.name, phase, fraction, fetched: result.fetched, upserted: result.upserted, deleted: result.deleted, requests: s.requests - before.requests, error: result.error });
+  };
+  const runId = await openRun(db, stream.name, mode);
+  emit('start', 0);
+  try {
+    const ctx: ReadContext = { api, mode, signal, wallNow: Math.floor(Date.now() / 1000) };
+    const state = mode === 'full' ? undefined : await loadState(db, stream.name);
+    const reconcile = stream.reconcile && (mode === 'full' || stream.reconcileEveryRun);
+    const seen = reconcile ? new Set<string | number>() : undefined;
+    for await (const page of stream.read(ctx, state)) {
+      const items = dedup(stream, page.items);
+      result.fetched += page.items.length;
+      if (seen) for (const it of items) seen.add(stream.key(it));
+      const t0 = Date.now();
+      const w = await db.tx(async (tx) => {
+        const r = await stream.write(tx, items);
+        await saveState(tx, stream.name, page.state);
+        return r;
+      });
+      result.dbMs! += Date.now() - t0;
+      result.upserted += w.upserted;
+      result.deleted += w.deleted;
+      emit('page', page.progress);
+    }
+    if (signal?.aborted) {
+      result.error = 'aborted: stopped after the last committed page';
+    } else if (reconcile && seen) {
+      const t0 = Date.now();
+      result.deleted += await db.tx((tx) => stream.reconcile!(tx, seen));
+      result.dbMs! += Date.now() - t0;
+    }
+  } catch (err) {
+    const e = err as Error;
+    result.error = scrub(e?.message ?? String(err));
+    if (e?.name === 'AmoBlockedError') result.blocked = true;
+    log().error({ stream: stream.name, err }, 'sync stream failed');
+  }
+  const after = api.stats();
+  result.requests = after.requests - before.requests;
+  result.throttled = after.throttled - before.throttled;
+  result.ms = Date.now() - started;
+  await closeRun(db, runId, result).catch((err) => log().error({ err }, 'could not record sync run'));
+  emit('done', result.error ? undefined : 1);
+  return result;
+}

@@ -1,0 +1,42 @@
+import type { Tx } from '../../db/pgp';
+import { taskSchema, type AmoTask } from '../schemas';
+import { rawOf, ts, upserter } from '../upsert';
+import { idOrderWalk, type IdOrderState } from '../walk';
+import type { Stream } from '../types';
+
+const upsert = upserter({
+  table: { schema: 'amo', table: 'tasks' },
+  columns: [
+    'id', 'responsible_user_id', 'entity_id', 'entity_type', 'task_type_id', 'text', 'is_completed',
+    { name: 'complete_till', cast: 'timestamptz' }, { name: 'created_at', cast: 'timestamptz' },
+    { name: 'updated_at', cast: 'timestamptz' }, { name: 'raw', cast: 'jsonb' },
+  ],
+  key: ['id'],
+});
+
+/** Tasks by updated_at, ordered by id; deletions come from task_deleted events and the full pass's set difference. */
+export const tasks: Stream<AmoTask> = {
+  name: 'tasks',
+  read: (ctx, state) => idOrderWalk(ctx, { path: '/api/v4/tasks', embedded: 'tasks', entity: 'task', item: taskSchema, limit: 250 }, state as IdOrderState),
+  key: (t) => t.id,
+  version: (t) => t.updated_at,
+  async write(tx, items) {
+    const rows = items.map((t) => ({
+      id: t.id,
+      responsible_user_id: t.responsible_user_id ?? null,
+      entity_id: t.entity_id ?? null,
+      entity_type: t.entity_type ?? null,
+      task_type_id: t.task_type_id ?? null,
+      text: t.text ?? null,
+      is_completed: t.is_completed,
+      complete_till: ts(t.complete_till),
+      created_at: ts(t.created_at),
+      updated_at: ts(t.updated_at),
+      raw: rawOf(t),
+    }));
+    return { upserted: await upsert(tx, rows), deleted: 0 };
+  },
+  async reconcile(tx: Tx, seen) {
+    return tx.result('DELETE FROM amo.tasks WHERE NOT (id = ANY($1::bigint[]))', [[...seen]], (r) => r.rowCount ?? 0);
+  },
+};

@@ -1,0 +1,24 @@
+import { userSchema, type AmoUser } from '../schemas';
+import { rawOf, upserter } from '../upsert';
+import { allItems } from '../walk';
+import type { Stream } from '../types';
+
+const upsert = upserter({
+  table: { schema: 'amo', table: 'users' },
+  columns: ['id', 'name', 'email', 'is_active', { name: 'raw', cast: 'jsonb' }],
+  key: ['id'],
+});
+
+/** Users, inactive ones included (old leads and calls still point at them); removed users are kept too. */
+export const users: Stream<AmoUser> = {
+  name: 'users',
+  async *read(ctx) {
+    const items = await allItems(ctx.api, { path: '/api/v4/users', embedded: 'users', entity: 'user', item: userSchema, limit: 250 }, ctx.signal);
+    yield { items, state: {}, progress: 1 };
+  },
+  key: (u) => u.id,
+  async write(tx, items) {
+    const rows = items.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null, is_active: u.rights.is_active, raw: rawOf(u) }));
+    return { upserted: await upsert(tx, rows), deleted: 0 };
+  },
+};

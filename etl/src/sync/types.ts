@@ -1,0 +1,72 @@
+import type { AmoApi } from '../amocrm/api';
+import type { Tx } from '../db/pgp';
+
+export type SyncMode = 'incremental' | 'full';
+
+/** One page of a stream: validated items plus the cursor to commit in the same transaction. */
+export interface StreamPage<T> {
+  items: T[];
+  state: unknown;
+  /** 0..1 when the walker can tell how far through its range it is. */
+  progress?: number;
+}
+
+export interface ReadContext {
+  api: AmoApi;
+  mode: SyncMode;
+  signal?: AbortSignal;
+  /**
+   * The machine's real clock (Unix s) at the start of the run — never AMOKPI_NOW. It may only hold a
+   * cursor back (closed event windows), never move one forward: cursors come from the data.
+   */
+  wallNow: number;
+}
+
+export interface WriteResult {
+  upserted: number;
+  deleted: number;
+}
+
+/**
+ * A stream: one amoCRM collection and how it lands in Postgres. The engine owns the loop (dedup,
+ * transaction per page, cursor commit, counting, sync_runs); a stream only reads and writes.
+ */
+export interface Stream<T = unknown> {
+  name: string;
+  /** Pages of items with the cursor to commit after each; `state` is the committed cursor (undefined in full mode). */
+  read(ctx: ReadContext, state: unknown): AsyncGenerator<StreamPage<T>, void, undefined>;
+  /** Dedup key within a page (the newest version wins, see `version`). */
+  key(item: T): string | number;
+  version?(item: T): number;
+  /** Writes one deduplicated page inside the page's transaction. */
+  write(tx: Tx, items: T[]): Promise<WriteResult>;
+  /** After a complete walk: set difference against the keys seen (full mode, or every run if `reconcileEveryRun`). */
+  reconcile?(tx: Tx, seen: Set<string | number>): Promise<number>;
+  reconcileEveryRun?: boolean;
+}
+
+export interface StreamResult {
+  stream: string;
+  fetched: number;
+  upserted: number;
+  deleted: number;
+  requests: number;
+  ms: number;
+  error?: string;
+  /** 429 answers during the stream (recorded in sync_runs.throttled). */
+  throttled?: number;
+  /** Milliseconds spent in Postgres transactions (benchmarks). */
+  dbMs?: number;
+}
+
+export interface ProgressEvent {
+  stream: string;
+  phase: 'start' | 'page' | 'done';
+  fetched: number;
+  upserted: number;
+  deleted: number;
+  requests: number;
+  /** 0..1 when known. */
+  fraction?: number;
+  error?: string;
+}
