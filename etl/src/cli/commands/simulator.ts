@@ -1,12 +1,88 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { startSimulator, type SimulatorOptions } from '../../simulator';
 
-// Placeholder until the owning issue lands; the command is listed so --help shows the whole CLI.
+const int = (what: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min) throw new InvalidArgumentError(`${what} must be an integer >= ${min}`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface Flags {
+  port: number;
+  host: string;
+  seed: number;
+  token?: string[];
+  managers?: number;
+  pipelines?: number;
+  leads?: number;
+  months?: number;
+  live?: boolean;
+  liveInterval?: number;
+  rps: number;
+  timezone?: string;
+  now?: string;
+  subdomain?: string;
+  oauthClientId?: string;
+  oauthClientSecret?: string;
+  redirectUri?: string;
+  block?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('simulator')
-    .description('(simulator: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new Error('simulator is not implemented yet');
+    .description('run a simulated amoCRM v4 account (deterministic agency from a seed) in the foreground')
+    .option('--port <port>', 'TCP port (0 = random)', int('--port', 0), 0)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--seed <n>', 'dataset seed', int('--seed', 0), 1)
+    .option('--token <token>', 'accepted long-lived bearer token (repeatable; default sim-token)', collect)
+    .option('--managers <n>', 'active managers', int('--managers', 1))
+    .option('--pipelines <n>', 'pipelines', int('--pipelines', 1))
+    .option('--leads <n>', 'leads in the history', int('--leads', 0))
+    .option('--months <n>', 'months of history', int('--months', 1))
+    .option('--live', 'keep creating activity (leads, moves, wins, calls, messages, tasks, deletions)')
+    .option('--live-interval <ms>', 'milliseconds between live mutations', int('--live-interval', 10))
+    .option('--rps <n>', 'requests per second per token (0 = unlimited)', int('--rps', 0), 7)
+    .option('--timezone <zone>', 'account time zone (IANA)')
+    .option('--now <iso>', 'instant the generated history ends at')
+    .option('--subdomain <name>', 'account subdomain')
+    .option('--oauth-client-id <id>', 'enable OAuth with this client_id')
+    .option('--oauth-client-secret <secret>', 'OAuth client_secret')
+    .option('--redirect-uri <uri>', 'OAuth redirect_uri registered for the integration')
+    .option('--block', 'answer 403 (nginx HTML) to everything, like a blocked account')
+    .action(async (f: Flags) => {
+      const oauthParts = [f.oauthClientId, f.oauthClientSecret, f.redirectUri];
+      if (oauthParts.some(Boolean) && !oauthParts.every(Boolean)) {
+        throw new Error('OAuth mode needs --oauth-client-id, --oauth-client-secret and --redirect-uri together');
+      }
+      const opts: SimulatorOptions = {
+        port: f.port,
+        host: f.host,
+        seed: f.seed,
+        token: f.token,
+        size: { managers: f.managers, pipelines: f.pipelines, leads: f.leads, months: f.months },
+        live: f.live ? { intervalMs: f.liveInterval } : false,
+        rps: f.rps,
+        timezone: f.timezone,
+        now: f.now,
+        subdomain: f.subdomain,
+        blocked: f.block,
+        oauth: f.oauthClientId ? { clientId: f.oauthClientId, clientSecret: f.oauthClientSecret!, redirectUri: f.redirectUri! } : undefined,
+      };
+      for (const k of Object.keys(opts.size!) as (keyof NonNullable<SimulatorOptions['size']>)[]) if (opts.size![k] === undefined) delete opts.size![k];
+      const sim = await startSimulator(opts);
+      const out = process.stdout;
+      out.write(`amoCRM simulator listening on ${sim.url}\n`);
+      out.write(`tokens: ${(f.token ?? ['sim-token']).length} long-lived token(s) accepted\n`);
+      if (opts.oauth) out.write(`authorization code (single use, 20 minutes): ${sim.issueAuthCode()}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await sim.close();
+      const s = sim.stats();
+      out.write(`simulator stopped after ${s.total} request(s), ${s.throttled} throttled\n`);
     });
 }
