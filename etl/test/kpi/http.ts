@@ -1,0 +1,32 @@
+import { startServer, type RunningServer } from '../../src/api/server';
+import type { Config } from '../../src/config';
+import type { Db } from '../../src/db';
+import { createLogger, setLogger } from '../../src/log';
+import { API_TOKEN } from './fixture';
+
+setLogger(createLogger({ level: 'silent' }));
+
+/** A real server on a random port and a tiny JSON client for it. */
+export async function serve(config: Config, db: Db) {
+  const server: RunningServer = await startServer({ config, db });
+  async function call(method: string, path: string, opts: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}) {
+    const token = opts.token === undefined ? API_TOKEN : opts.token;
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(server.url + path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    return { status: res.status, type: res.headers.get('content-type') ?? '', json, text };
+  }
+  return { server, call, get: (path: string, token?: string | null) => call('GET', path, { token }) };
+}
