@@ -106,7 +106,7 @@ export function joinAccount(origin: string, rps: number): { state: AccountState;
     const limiter = new SpacingLimiter(rps);
     entry = { state: { limiter, blockedUntil: 0 }, limiter, rps, refs: 0 };
     accounts.set(origin, entry);
-  } else if (rps < entry.rps) {
+  } else if (entry.refs === 0 ? rps !== entry.rps : rps < entry.rps) {
     entry.rps = rps;
     entry.limiter.setRps(rps);
   }
@@ -118,7 +118,9 @@ export function joinAccount(origin: string, rps: number): { state: AccountState;
     release() {
       if (released) return;
       released = true;
-      if (--e.refs === 0 && accounts.get(origin) === e) accounts.delete(origin);
+      // The limiter outlives its clients (a client closed and a new one opened a moment later must still
+      // keep the spacing); a block, though, is forgotten once nobody uses the account.
+      if (--e.refs === 0) e.state.blockedUntil = 0;
     },
   };
 }
