@@ -63,7 +63,7 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   }
 
   async query(request: DataQueryRequest<AmokpiQuery>): Promise<DataQueryResponse> {
-    const targets = request.targets.map((t) => migrateQuery(t as AmokpiQuery & Record<string, unknown>)).filter((t) => this.filterQuery(t));
+    const targets = request.targets.map((t) => migrateQuery(t)).filter((t) => this.filterQuery(t));
     const results = await Promise.allSettled(targets.map((t) => this.runQuery(t, request)));
     const data: DataFrame[] = [];
     const errors: DataQueryError[] = [];
@@ -186,7 +186,7 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   }
 
   interpolateVariablesInQueries(queries: AmokpiQuery[], scopedVars: ScopedVars): AmokpiQuery[] {
-    return queries.map((q) => interpolateQuery(migrateQuery(q as AmokpiQuery & Record<string, unknown>), this.templateSrv, scopedVars));
+    return queries.map((q) => interpolateQuery(migrateQuery(q), this.templateSrv, scopedVars));
   }
 
   async testDatasource() {

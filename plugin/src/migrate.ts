@@ -35,9 +35,10 @@ function wholeNumber(value: unknown): number | undefined {
  * breaking saved dashboards. Version 0 is anything saved without a version: the scaffold's
  * {queryText, constant}, hand-written provisioning JSON with numeric ids, "stale-deals" spellings.
  */
-export function migrateQuery(saved: Partial<AmokpiQuery> & Record<string, unknown>): AmokpiQuery {
+export function migrateQuery(query: object): AmokpiQuery {
+  const saved = query as Record<string, unknown>;
   if (saved.version === QUERY_VERSION) {
-    return saved as AmokpiQuery;
+    return query as AmokpiQuery;
   }
   const { queryText, constant: _constant, pipelineId, managerId, minDays, date, ...rest } = saved;
   const fields = {

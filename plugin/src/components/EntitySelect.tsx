@@ -27,8 +27,8 @@ export function EntitySelect({ label, tooltip, allLabel, value, loaded, variable
   ];
   const current = options.find((o) => o.value === (value ?? '')) ?? (value ? { label: value, value } : options[0]);
   return (
-    <InlineField label={label} tooltip={tooltip} labelWidth={14} invalid={Boolean(loaded.error)} error={loaded.error}>
-      <div data-testid={testId}>
+    <div data-testid={testId}>
+      <InlineField label={label} tooltip={tooltip} labelWidth={20} invalid={Boolean(loaded.error)} error={loaded.error}>
         <Select
           inputId={`${testId}-input`}
           aria-label={label}
@@ -39,7 +39,7 @@ export function EntitySelect({ label, tooltip, allLabel, value, loaded, variable
           allowCustomValue
           onChange={(v) => onChange(v?.value || undefined)}
         />
-      </div>
-    </InlineField>
+      </InlineField>
+    </div>
   );
 }

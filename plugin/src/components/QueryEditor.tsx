@@ -18,7 +18,7 @@ const typeOptions: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((t) => ({
 }));
 
 export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: Props) {
-  const query = useMemo(() => migrateQuery(saved as AmokpiQuery & Record<string, unknown>), [saved]);
+  const query = useMemo(() => migrateQuery(saved), [saved]);
   useEffect(() => {
     if (query !== saved) {
       onChange(query); // store the migrated shape so the dashboard saves the current version
@@ -49,18 +49,18 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
 
   return (
     <Stack direction="column" gap={0}>
-      <InlineField label="Показатель / KPI" labelWidth={20} tooltip="What this panel shows">
-        <div data-testid={TEST_IDS.queryType}>
+      <div data-testid={TEST_IDS.queryType}>
+        <InlineField label="Показатель / KPI" labelWidth={20} tooltip="What this panel shows">
           <Select
             inputId={`${TEST_IDS.queryType}-input`}
             aria-label="Query type"
-            width={44}
+            width={52}
             options={typeOptions}
             value={query.queryType}
             onChange={(v) => v.value && update({ queryType: v.value })}
           />
-        </div>
-      </InlineField>
+        </InlineField>
+      </div>
       <Stack direction="row" gap={0} wrap="wrap">
         {info.options.includes('pipelineId') && (
           <EntitySelect

@@ -57,3 +57,15 @@ export function buildFields<Row>(specs: Array<FieldSpec<Row>>, rows: Row[]) {
     config: { displayName: bilingual(s.ru, s.en), ...s.config },
   }));
 }
+
+/**
+ * Epoch ms of an ISO-8601 instant. The API writes instants with the account zone's offset, which
+ * Grafana's dateTimeParse would drop (it reads wall time), so parse them as instants.
+ */
+export function instantMs(value: string | null | undefined): number | null {
+  if (!value) {
+    return null;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}

@@ -1,8 +1,8 @@
-import { DataFrame, FieldType, createDataFrame, dateTimeParse } from '@grafana/data';
+import { DataFrame, FieldType, createDataFrame } from '@grafana/data';
 
 import { StaleDeals } from '../api/schemas';
 import { FrameContext, keepManager } from './context';
-import { buildFields, currencyUnit } from './fields';
+import { buildFields, currencyUnit, instantMs } from './fields';
 
 type Row = StaleDeals['rows'][number];
 
@@ -43,7 +43,7 @@ export function staleDealsFrame(kpi: StaleDeals, ctx: FrameContext): DataFrame {
           type: FieldType.time,
           ru: 'На этапе с',
           en: 'In stage since',
-          value: (r) => (r.enteredAt ? dateTimeParse(r.enteredAt).valueOf() : null),
+          value: (r) => instantMs(r.enteredAt),
         },
         { name: 'url', type: FieldType.string, ru: 'Ссылка', en: 'Link', value: (r) => r.url, config: { custom: { hidden: true } } },
       ],

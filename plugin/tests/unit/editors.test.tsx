@@ -1,0 +1,104 @@
+import React from 'react';
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { DataSourceSettings } from '@grafana/data';
+
+import { ConfigEditor } from '../../src/components/ConfigEditor';
+import { QueryEditor } from '../../src/components/QueryEditor';
+import { TEST_IDS } from '../../src/components/testIds';
+import { DataSource } from '../../src/datasource';
+import { AmokpiOptions, AmokpiQuery, AmokpiSecureOptions } from '../../src/types';
+import { fakeFetch } from '../support/fakeBackend';
+import * as fx from '../support/fixtures';
+import { instanceSettings } from '../support/settings';
+import { FakeTemplateSrv } from '../support/templateSrv';
+
+let mockFetch: ReturnType<typeof fakeFetch>['fetch'];
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => ({ fetch: (o: unknown) => mockFetch(o as never) }),
+}));
+
+function settings(jsonData: AmokpiOptions, secure: Record<string, boolean> = {}) {
+  return { jsonData, secureJsonFields: secure, secureJsonData: {} } as unknown as DataSourceSettings<AmokpiOptions, AmokpiSecureOptions>;
+}
+
+describe('ConfigEditor', () => {
+  it('stores the URL in jsonData (trailing slash dropped) and the token in secureJsonData', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({})} onOptionsChange={onOptionsChange} />);
+    fireEvent.change(screen.getByTestId(TEST_IDS.configUrl), { target: { value: ' http://amokpi:8080/ ' } });
+    expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ jsonData: { url: 'http://amokpi:8080' } }));
+    fireEvent.change(screen.getByPlaceholderText('AMOKPI_API_TOKEN'), { target: { value: 's3cret' } });
+    expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ secureJsonData: { apiToken: 's3cret' } }));
+  });
+
+  it('shows a configured token as such and can reset it', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={settings({ url: 'http://amokpi:8080' }, { apiToken: true })} onOptionsChange={onOptionsChange} />);
+    expect(screen.getByDisplayValue('configured')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(onOptionsChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ secureJsonFields: { apiToken: false }, secureJsonData: { apiToken: '' } })
+    );
+  });
+
+  it('explains a malformed URL once the field is left', () => {
+    render(<ConfigEditor options={settings({ url: 'amokpi:8080' })} onOptionsChange={jest.fn()} />);
+    expect(screen.queryByText(/must start with http/)).toBeNull();
+    fireEvent.blur(screen.getByTestId(TEST_IDS.configUrl));
+    expect(screen.getByText(/must start with http:\/\/ or https:\/\//)).toBeInTheDocument();
+  });
+});
+
+describe('QueryEditor', () => {
+  const BASE = '/api/datasources/proxy/uid/amokpi';
+  async function setup(query: Partial<AmokpiQuery>) {
+    mockFetch = fakeFetch(BASE, {
+      '/api/v1/managers': () => fx.managers,
+      '/api/v1/pipelines': () => fx.pipelines,
+    }).fetch;
+    const ds = new DataSource(instanceSettings(BASE), new FakeTemplateSrv([{ name: 'manager', current: '11' }]));
+    const onChange = jest.fn();
+    const onRunQuery = jest.fn();
+    const utils = render(
+      <QueryEditor query={{ refId: 'A', ...query } as AmokpiQuery} datasource={ds} onChange={onChange} onRunQuery={onRunQuery} />
+    );
+    await act(async () => {}); // let the manager/pipeline lists load
+    return { onChange, onRunQuery, ...utils };
+  }
+
+  it('stores a migrated query for an unversioned one', async () => {
+    const { onChange } = await setup({ queryType: 'staleDeals' } as Partial<AmokpiQuery>);
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: 1, queryType: 'staleDeals' }));
+  });
+
+  it('shows only the options of the chosen type and runs the query when min days is committed', async () => {
+    const { onChange, onRunQuery } = await setup({ version: 1, queryType: 'staleDeals' });
+    expect(screen.queryByTestId(TEST_IDS.date)).toBeNull();
+    const minDays = screen.getByTestId(TEST_IDS.minDays);
+    fireEvent.change(minDays, { target: { value: '10' } });
+    expect(onChange).not.toHaveBeenCalled(); // typing alone does not run anything
+    fireEvent.blur(minDays);
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', version: 1, queryType: 'staleDeals', minDays: 10 });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.getByText('Все менеджеры / All managers')).toBeInTheDocument();
+  });
+
+  it('offers managers from the API and dashboard variables, and picks one', async () => {
+    const { onChange } = await setup({ version: 1, queryType: 'managers' });
+    const input = document.getElementById(`${TEST_IDS.manager}-input`)!;
+    fireEvent.keyDown(input, { key: 'ArrowDown' });
+    expect(await screen.findByText('$manager')).toBeInTheDocument();
+    fireEvent.click(await screen.findByText('Борис'));
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', version: 1, queryType: 'managers', managerId: '12' });
+  });
+
+  it('rejects a malformed date without running the query', async () => {
+    const { onChange } = await setup({ version: 1, queryType: 'department' });
+    const date = screen.getByTestId(TEST_IDS.date);
+    fireEvent.change(date, { target: { value: '31.03.2026' } });
+    fireEvent.blur(date);
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.getByText('A date like 2026-03-31, or a variable')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,37 @@
+import { migrateQuery } from '../../src/migrate';
+import { AmokpiQuery, QUERY_VERSION } from '../../src/types';
+
+describe('migrateQuery', () => {
+  it('returns a current query untouched (same object, so editors do not loop on onChange)', () => {
+    const q: AmokpiQuery = { refId: 'A', version: 1, queryType: 'tasks', managerId: '$manager' };
+    expect(migrateQuery(q)).toBe(q);
+  });
+
+  it("turns the scaffold's unversioned {queryText, constant} into a version-1 query", () => {
+    expect(migrateQuery({ refId: 'B', queryText: 'activity', constant: 6.5, datasource: { uid: 'x' } })).toEqual({
+      refId: 'B',
+      version: QUERY_VERSION,
+      queryType: 'activity',
+      datasource: { uid: 'x' },
+    });
+  });
+
+  it('normalises hand-written provisioning JSON: spellings, numeric ids, string min days, blank fields', () => {
+    expect(
+      migrateQuery({ refId: 'A', queryType: 'stale-deals', managerId: 11, pipelineId: ' 7 ', minDays: '14', date: '' })
+    ).toEqual({ refId: 'A', version: 1, queryType: 'staleDeals', managerId: '11', pipelineId: '7', minDays: 14 });
+    expect(migrateQuery({ refId: 'A', queryType: 'SYNC' }).queryType).toBe('syncHealth');
+    expect(migrateQuery({ refId: 'A', queryType: 'department', minDays: -3 }).minDays).toBe(0);
+  });
+
+  it('defaults an unknown or missing type to plan completion and keeps variables as they are', () => {
+    expect(migrateQuery({ refId: 'A', queryType: 'nonsense', managerId: '$manager', date: '${asof}' })).toEqual({
+      refId: 'A',
+      version: 1,
+      queryType: 'managers',
+      managerId: '$manager',
+      date: '${asof}',
+    });
+    expect(migrateQuery({})).toEqual({ refId: 'A', version: 1, queryType: 'managers' });
+  });
+});
