@@ -27,16 +27,16 @@ export function parseQuery<T extends z.ZodRawShape>(req: Request, shape: T): z.i
   return parsed.data;
 }
 
-export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
+export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown, name?: string): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest(describe(parsed.error));
+  if (!parsed.success) throw badRequest(describe(parsed.error, name));
   return parsed.data;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.ZodError, name = 'input'): string {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`;
-  const where = issue.path.length ? issue.path.join('.') : 'input';
+  const where = issue.path.length ? issue.path.join('.') : name;
   if (issue.code === 'invalid_type') return `${where}: expected a single ${issue.expected} value`;
   return `${where}: ${issue.message}`;
 }

@@ -90,21 +90,23 @@ export function apiRouter(config: Config, db: Db): Router {
 
   r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: true }), async (req, res) => {
     parseQuery(req, {});
-    const month = parseWith(monthParam, req.params.month);
-    const managerId = parseWith(idParam, req.params.managerId);
+    const month = parseWith(monthParam, req.params.month, 'month');
+    const managerId = parseWith(idParam, req.params.managerId, 'managerId');
     if (req.body === undefined || req.body === null || typeof req.body !== 'object') throw badRequest('the body must be JSON {"amount": <non-negative integer>}');
-    const body = parseWith(planBody, req.body);
+    const body = parseWith(planBody, req.body, 'body');
     res.json(await setPlan(db, { month, managerId, amount: body.amount }, editor(req)));
   });
 
   r.delete('/plans/:month/:managerId', admin, async (req, res) => {
     parseQuery(req, {});
-    const month = parseWith(monthParam, req.params.month);
-    const managerId = parseWith(idParam, req.params.managerId);
+    const month = parseWith(monthParam, req.params.month, 'month');
+    const managerId = parseWith(idParam, req.params.managerId, 'managerId');
     await deletePlan(db, month, managerId, editor(req));
     res.status(204).end();
   });
 
+  // Anything else under /api/v1 is a 404 only for a caller with a token.
+  r.use(read);
   return r;
 }
 

@@ -9,6 +9,9 @@ import { openapi } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { apiRouter } from './routes';
 
+/** Where the API router is mounted. */
+export const API_PREFIX = '/api/v1';
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -36,7 +39,7 @@ export function buildApp(config: Config, db: Db): express.Express {
     const ctx = await loadKpiContext(db, config);
     res.type('html').set('Cache-Control', 'no-store').send(adminPlansPage(ctx.today.slice(0, 7)));
   });
-  app.use('/api/v1', apiRouter(config, db));
+  app.use(API_PREFIX, apiRouter(config, db));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;
