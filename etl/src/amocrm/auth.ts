@@ -120,7 +120,7 @@ class OAuthStore {
     return this.opts.db.tx('amocrm-oauth', async (t) => {
       let row = await this.lockedRow(t);
       if (!row) {
-        await t.none('SELECT pg_advisory_xact_lock($1)', [FIRST_EXCHANGE_LOCK]);
+        await t.any('SELECT pg_advisory_xact_lock($1)', [FIRST_EXCHANGE_LOCK]);
         row = await this.lockedRow(t);
         if (!row) {
           onExchange?.();
@@ -133,6 +133,8 @@ class OAuthStore {
         pair = await requestToken(this.settings, { grant_type: 'refresh_token', refresh_token: row.refresh_token });
       } catch (err) {
         if (!(err instanceof GrantRefusedError)) throw err;
+        const fatal = this.misconfigured(err);
+        if (fatal) throw fatal;
         pair = await this.exchangeCode(
           `amoCRM refused the stored refresh token (${err.detail}). It is single-use and lives 3 months: it was already spent ` +
             '(another tool using the same integration, or a process killed between receiving a new pair and saving it) or expired',
@@ -150,6 +152,17 @@ class OAuthStore {
     return row.base_url === this.settings.baseUrl ? row : undefined;
   }
 
+  /** A refusal that no new code will fix: the integration settings themselves are wrong. */
+  private misconfigured(err: GrantRefusedError): AmoAuthError | undefined {
+    if (/client authentication|некорректный клиент/i.test(err.detail)) {
+      return new AmoAuthError(`${err.message}. Check AMOCRM_CLIENT_ID and AMOCRM_CLIENT_SECRET against the integration's "Keys and scopes" tab`);
+    }
+    if (/redirect_uri/i.test(err.detail)) {
+      return new AmoAuthError(`${err.message}. AMOCRM_REDIRECT_URI must equal the integration's redirect URI exactly`);
+    }
+    return undefined;
+  }
+
   private async exchangeCode(why: string): Promise<TokenPair> {
     const code = this.opts.authCode;
     if (!code) throw new AmoAuthError(`${why}. ${REAUTHORIZE}`);
@@ -157,7 +170,7 @@ class OAuthStore {
       return await requestToken(this.settings, { grant_type: 'authorization_code', code });
     } catch (err) {
       if (!(err instanceof GrantRefusedError)) throw err;
-      throw new AmoAuthError(
+      throw this.misconfigured(err) ?? new AmoAuthError(
         `${why}, and AMOCRM_AUTH_CODE was refused too (${err.detail}): a code works once and only for 20 minutes. ${REAUTHORIZE}`,
       );
     }
