@@ -39,7 +39,7 @@ async function snapshotWithContext(db: Db, ctx: KpiContext, date: string): Promi
 
   return db.tx(async (tx) => {
     // One writer per day; concurrent callers queue instead of interleaving.
-    await tx.none("SELECT pg_advisory_xact_lock(hashtext('amokpi.snapshot'), $1)", [Number(date.replace(/-/g, '')) % 2147483647]);
+    await tx.any("SELECT pg_advisory_xact_lock(hashtext('amokpi.snapshot'), $1)", [Number(date.replace(/-/g, '')) % 2147483647]);
     const existing = await tx.oneOrNone<{ source: string; as_of: Date }>(
       'SELECT source, as_of FROM kpi.snapshot_days WHERE day = $1 AND pipeline_id = 0',
       [date],

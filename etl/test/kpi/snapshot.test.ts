@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { snapshotDay, backfillSnapshots } from '../../src/kpi/snapshot';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ANNA, BORIS, NOW, seed, testConfig } from './fixture';
+import { serve } from './http';
+
+const run = promisify(execFile);
+const cli = path.resolve(__dirname, '../../bin/amokpi.js');
+
+describe('daily snapshots', () => {
+  let t: TestDatabase;
+  let api: Awaited<ReturnType<typeof serve>>;
+  const config = testConfig();
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seed(t.db);
+    api = await serve(config, t.db);
+  });
+  afterAll(async () => {
+    await api.server.close();
+    await t.drop();
+  });
+
+  it('freezes yesterday with tasks; later amoCRM edits do not change the frozen day', async () => {
+    const r = await snapshotDay(t.db, config, '2026-11-26');
+    expect(r).toMatchObject({ date: '2026-11-26', source: 'snapshot', asOf: '2026-11-27T00:00:00+03:00', pipelines: 3, kept: false });
+
+    // After the freeze: L9 (Boris, 60000, won Nov 15) is deleted and L3 is moved to lost.
+    await t.db.none("UPDATE amo.leads SET deleted_at = $1 WHERE id = 9", [NOW]);
+    await t.db.none(`INSERT INTO amo.events (id, type, entity_id, entity_type, created_at, value_before, value_after) VALUES
+      ('late1', 'lead_status_changed', 3, 'lead', '2026-11-26T18:00:00+03:00',
+       '[{"lead_status":{"id":142,"pipeline_id":10}}]', '[{"lead_status":{"id":143,"pipeline_id":10}}]')`);
+
+    const frozen = await api.get('/api/v1/kpi/managers?date=2026-11-26');
+    expect(frozen.json.source).toBe('snapshot');
+    expect(frozen.json.rows.find((x: any) => x.managerId === BORIS)).toMatchObject({
+      wonAmount: 130000, wonCount: 2, completionPct: 130, openTasks: 0, overdueTasks: 0, leadsWithoutTasks: 1,
+    });
+    expect(frozen.json.rows.find((x: any) => x.managerId === ANNA)).toMatchObject({ wonAmount: 140000, openTasks: 2, overdueTasks: 1, leadsWithoutTasks: 1 });
+
+    // The day before has no snapshot: reconstructed from the edited data (L9 gone; L3 still won then), tasks null.
+    const rebuilt = await api.get('/api/v1/kpi/managers?date=2026-11-25');
+    expect(rebuilt.json.source).toBe('reconstructed');
+    expect(rebuilt.json.rows.find((x: any) => x.managerId === BORIS)).toMatchObject({ wonAmount: 70000, wonCount: 1, openTasks: null });
+
+    // A second freeze of the closed day leaves it alone.
+    const again = await snapshotDay(t.db, config, '2026-11-26');
+    expect(again.kept).toBe(true);
+    const dept = await api.get('/api/v1/kpi/department?date=2026-11-26');
+    expect(dept.json.current).toMatchObject({ source: 'snapshot', wonAmount: 295000, wonCount: 5, inProgressAmount: 70000, inProgressCount: 4 });
+  });
+
+  it('per-pipeline views are frozen too', async () => {
+    const r = await api.get('/api/v1/kpi/managers?date=2026-11-26&pipelineId=20');
+    expect(r.json.source).toBe('snapshot');
+    expect(r.json.rows.find((x: any) => x.managerId === ANNA)).toMatchObject({ planAmount: null, wonAmount: 40000, openTasks: 1 });
+  });
+
+  it('older days can only be reconstructed (marked so, tasks null); back-fill skips frozen days', async () => {
+    const r = await snapshotDay(t.db, config, '2026-11-20');
+    expect(r).toMatchObject({ source: 'reconstructed', asOf: '2026-11-21T00:00:00+03:00' });
+    const tasks = await t.db.any("SELECT open_tasks FROM kpi.snapshot_managers WHERE day = '2026-11-20'");
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.every((x) => x.open_tasks === null)).toBe(true);
+    const filled = await backfillSnapshots(t.db, config, '2026-11-18', '2026-11-26');
+    expect(filled.map((x) => x.date)).toEqual(['2026-11-18', '2026-11-19', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25']);
+    const board = await api.get('/api/v1/kpi/managers?date=2026-11-20');
+    expect(board.json.source).toBe('reconstructed');
+    await expect(snapshotDay(t.db, config, '2026-11-28')).rejects.toThrow(/after today/);
+  });
+
+  it('npx amokpi snapshot --date D prints what it froze', async () => {
+    const env = { ...process.env, DATABASE_URL: t.url, AMOKPI_NOW: NOW, LOG_LEVEL: 'silent' };
+    const out = await run(process.execPath, [cli, 'snapshot', '--date', '2026-11-27'], { env });
+    expect(out.stdout).toMatch(/^2026-11-27: snapshot as of 2026-11-27T15:00:00\+03:00, 3 pipeline view\(s\), \d+ manager row\(s\)\n$/);
+    const bad = await run(process.execPath, [cli, 'snapshot', '--date', '2026-02-30'], { env }).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/2026-02-30/);
+  });
+});
+
+describe('plans CLI: set, import, export', () => {
+  let t: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await seed(t.db);
+    env = { ...process.env, DATABASE_URL: t.url, AMOKPI_NOW: NOW, LOG_LEVEL: 'silent' };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amokpi-plans-'));
+  });
+  afterAll(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await t.drop();
+  });
+
+  const plans = () => t.db.any("SELECT to_char(month, 'YYYY-MM') AS month, manager_id, amount FROM app.plans ORDER BY month, manager_id");
+
+  it('set stores and audits one plan; bad input is refused', async () => {
+    const out = await run(process.execPath, [cli, 'plans', 'set', '2027-01', '101', '250000'], { env });
+    expect(out.stdout).toBe('2027-01 101 (Anna): 250000\n');
+    const audit = await t.db.one("SELECT new_amount, changed_by FROM app.plan_audit WHERE month = '2027-01-01'");
+    expect(audit.new_amount).toBe(250000);
+    expect(audit.changed_by).toMatch(/^cli:/);
+    for (const args of [['2027-13', '101', '1'], ['2027-01', '101', '-5'], ['2027-01', '101', '1.5'], ['2027-01', '777', '1']]) {
+      const bad = await run(process.execPath, [cli, 'plans', 'set', ...args], { env }).catch((e) => e);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('import writes all rows or none, naming the bad line', async () => {
+    const before = await plans();
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'month,managerId,amount\n2027-02,101,100\n2027-02,102,200\n2027-02,103,-1\n');
+    const err = await run(process.execPath, [cli, 'plans', 'import', bad], { env }).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/line 4: amount/);
+    const unknown = path.join(dir, 'unknown.csv');
+    fs.writeFileSync(unknown, 'month,managerId,amount\n2027-02,101,100\n2027-02,555,200\n');
+    const err2 = await run(process.execPath, [cli, 'plans', 'import', unknown], { env }).catch((e) => e);
+    expect(err2.stderr).toMatch(/line 3: managerId 555 is not a user/);
+    const dup = path.join(dir, 'dup.csv');
+    fs.writeFileSync(dup, 'month,managerId,amount\n2027-02,101,100\n2027-02,101,200\n');
+    const err3 = await run(process.execPath, [cli, 'plans', 'import', dup], { env }).catch((e) => e);
+    expect(err3.stderr).toMatch(/line 3: duplicate of line 2/);
+    expect(await plans()).toEqual(before);
+
+    const good = path.join(dir, 'good.csv');
+    fs.writeFileSync(good, 'month,managerId,managerName,amount\r\n2027-02,101,Anna,100\r\n2027-02,102,"Boris, Jr",200\r\n');
+    const ok = await run(process.execPath, [cli, 'plans', 'import', good], { env });
+    expect(ok.stdout).toMatch(/imported 2 plan/);
+  });
+
+  it('export prints CSV that imports back', async () => {
+    const out = await run(process.execPath, [cli, 'plans', 'export', '--month', '2027-02'], { env });
+    expect(out.stdout).toBe('month,managerId,managerName,amount\n2027-02,101,Anna,100\n2027-02,102,Boris,200\n');
+    const all = await run(process.execPath, [cli, 'plans', 'export'], { env });
+    expect(all.stdout.split('\n').filter(Boolean)).toHaveLength(1 + 4 + 1 + 2);
+    const file = path.join(dir, 'roundtrip.csv');
+    fs.writeFileSync(file, all.stdout);
+    const before = await plans();
+    await run(process.execPath, [cli, 'plans', 'import', file], { env });
+    expect(await plans()).toEqual(before);
+  });
+});
