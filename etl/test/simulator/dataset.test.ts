@@ -1,5 +1,5 @@
 import { startSimulator, type SimDataset, type Simulator } from '../../src/simulator';
-import { get, NOW, NOW_S } from './helpers';
+import { get, historyViolations, NOW, NOW_S } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let sim: Simulator;
@@ -64,6 +64,7 @@ describe('generated agency', () => {
       expect(events[0].created_at).toBeGreaterThanOrEqual(lead.created_at);
     }
     expect(withHistory).toBeGreaterThan(leadsAll().length * 0.8);
+    expect(historyViolations(ds)).toEqual([]);
   });
 
   it('won and lost leads have closed_at = their last move into 142/143; reopenings, re-wins and pipeline moves exist', () => {
