@@ -2,6 +2,11 @@
  * What amokpi provisions into Grafana, by the identifiers the files in provisioning/ and dashboards/ use.
  * The tests check these against the files, so a renamed uid fails there rather than on the office TV.
  */
+import path from 'node:path';
+
+/** The repository's dashboards/ folder (what provisioning/dashboards/amokpi.yaml serves). */
+export const DASHBOARDS_DIR = path.resolve(__dirname, '../../../dashboards');
+
 export const PLUGIN_ID = 'amokpi-sales-datasource';
 export const MIN_GRAFANA_VERSION = '12.3.0';
 
@@ -23,6 +28,12 @@ export const DASHBOARDS: readonly BoardDashboard[] = [
   { uid: 'amokpi-history', file: 'history.json', tv: false },
   { uid: 'amokpi-etl', file: 'etl-health.json', tv: false },
 ];
+
+/** Completion colour bounds of the dashboards: the API's default bands (AMOKPI_BANDS=80,100). */
+export const BANDS = { red: 80, green: 100 } as const;
+
+/** The alert rules' thresholds (provisioning/alerting/rules.yaml); dashboards colour the same bounds. */
+export const ALERT_THRESHOLDS = { overdueTasks: 5, leadsWithoutTasks: 10, staleMinutes: 30 } as const;
 
 /** provisioning/alerting/rules.yaml */
 export const ALERT_RULE_UIDS = ['amokpi-overdue-tasks', 'amokpi-leads-without-tasks', 'amokpi-stale-data'] as const;

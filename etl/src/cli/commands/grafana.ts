@@ -5,6 +5,8 @@ import { prepare, withDatabase } from '../context';
 import type { GrafanaAuth } from '../../grafana/client';
 import { grafanaSetup } from '../../grafana/setup';
 import { setGrafanaRolePassword, GRAFANA_DB_ROLE } from '../../grafana/dbRole';
+import { DASHBOARDS_DIR } from '../../grafana/board';
+import { syncDashboardFiles } from '../../grafana/dashboards';
 
 interface SetupFlags {
   url: string;
@@ -67,5 +69,20 @@ export function register(program: Command): void {
         process.stderr.write(`amokpi: ${report.missing.length} provisioned piece(s) missing: ${report.missing.map((c) => c.what).join(', ')}\n`);
         process.exitCode = 1;
       }
+    });
+
+  grafana
+    .command('dashboards')
+    .description('regenerate the provisioned dashboards (dashboards/*.json) from etl/src/grafana/dashboards; --check only reports drift')
+    .option('--dir <dir>', 'output folder', DASHBOARDS_DIR)
+    .option('--check', 'exit 1 if a committed file differs from the generator')
+    .action((flags: { dir: string; check?: boolean }) => {
+      const changed = syncDashboardFiles(flags.dir, flags.check ? 'check' : 'write');
+      if (flags.check && changed.length) {
+        process.stderr.write(`amokpi: dashboards out of date: ${changed.join(', ')} (run: npx amokpi grafana dashboards)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(changed.length ? `${flags.check ? 'differ' : 'written'}: ${changed.join(', ')}\n` : 'dashboards up to date\n');
     });
 }
