@@ -4,11 +4,23 @@ process.env.TZ = 'UTC';
 const base = require('./.config/jest.config');
 // d3-color >= 3.1.1 ships .mjs entry points; the scaffold's transform regex skips them (reference §3 fix 3).
 const swc = Object.values(base.transform)[0];
+const transform = { '^.+\\.m?(t|j)sx?$': swc };
 
 module.exports = {
-  ...base,
-  transform: { '^.+\\.m?(t|j)sx?$': swc },
-  // Host and browser tests live outside src/ (they exercise dist/ and a real server, not the sources).
-  testMatch: [...base.testMatch, '<rootDir>/tests/**/*.test.{ts,tsx}'],
-  testTimeout: 20000,
+  projects: [
+    {
+      // Unit tests (src/ and tests/unit) and host tests that load dist/ like Grafana does: jsdom + @grafana/ui.
+      ...base,
+      displayName: 'plugin',
+      transform,
+      testMatch: [...base.testMatch, '<rootDir>/tests/unit/**/*.test.{ts,tsx}', '<rootDir>/tests/host/**/*.test.{ts,tsx}'],
+    },
+    {
+      // Real Chromium against a real `amokpi serve`: plain Node, no jsdom.
+      displayName: 'browser',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/tests/browser/**/*.test.ts'],
+    },
+  ],
 };
