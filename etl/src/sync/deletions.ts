@@ -2,19 +2,24 @@ import type { Tx } from '../db/pgp';
 
 /**
  * Lead deletion is learned by several routes (trash, lead_deleted/lead_restored events, the full pass's set
- * difference) in no guaranteed order, so each rule compares instants instead of trusting arrival order:
- * a deletion sticks unless the lead was seen alive later (updated_at after it); a restoration clears a
- * deletion that is not newer than itself. KPI views filter on amo.leads.deleted_at, which is how the
+ * difference) in no guaranteed order, so each rule compares instants instead of trusting arrival order.
+ * Current-state routes (the trash, a complete list) are authoritative as of the moment they were read.
+ * Events are history: a deletion event sticks only if it is strictly newer than the last time the lead was
+ * seen alive (its updated_at), so a deletion and a restoration within one second cannot resurrect a zombie;
+ * a restoration clears a deletion that is not newer than itself. KPI views filter on amo.leads.deleted_at, which is how the
  * deletion reaches every table that refers to the lead (tasks, notes, events stay as history).
  */
 
-/** Marks leads deleted at the given Unix instants (the newest instant per lead wins). Returns rows changed. */
+/**
+ * Marks leads deleted at the given Unix instants (the newest instant per lead wins), from a route that reads
+ * current state (trash, set difference). Returns rows changed.
+ */
 export async function markLeadsDeleted(tx: Tx, pairs: Array<{ id: number; at: number }>): Promise<number> {
   if (pairs.length === 0) return 0;
   return tx.result(
     `UPDATE amo.leads AS t SET deleted_at = v.at
        FROM (SELECT id, to_timestamp(max(at)) AS at FROM unnest($1::bigint[], $2::float8[]) AS u(id, at) GROUP BY id) AS v
-      WHERE t.id = v.id AND (t.deleted_at IS NULL OR t.deleted_at < v.at) AND (t.updated_at IS NULL OR t.updated_at <= v.at)`,
+      WHERE t.id = v.id AND (t.deleted_at IS NULL OR t.deleted_at < v.at)`,
     [pairs.map((p) => p.id), pairs.map((p) => p.at)],
     (r) => r.rowCount ?? 0,
   );
@@ -36,7 +41,7 @@ export async function applyLeadDeletionEvents(tx: Tx, leadIds: number[]): Promis
      ), del AS (
        UPDATE amo.leads AS t SET deleted_at = last.at FROM last
         WHERE last.type = 'lead_deleted' AND t.id = last.id
-          AND (t.deleted_at IS NULL OR t.deleted_at < last.at) AND (t.updated_at IS NULL OR t.updated_at <= last.at)
+          AND (t.deleted_at IS NULL OR t.deleted_at < last.at) AND (t.updated_at IS NULL OR t.updated_at < last.at)
        RETURNING t.id
      ), res AS (
        UPDATE amo.leads AS t SET deleted_at = NULL FROM last
