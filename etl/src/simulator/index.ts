@@ -210,7 +210,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     timer.unref();
   }
 
-  const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   return {
     url: base,
     port,
@@ -238,7 +237,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const all = new Set(['contacts']);
       const leads = [...store.leads.values()].sort((a, b) => a.id - b.id);
       const notes = (parent: 'leads' | 'contacts') => [...store.notes[parent].values()].sort((a, b) => a.id - b.id).map((n) => noteJson(n, store.account.id, base));
-      return copy({
+      // serializers build fresh objects: these are deep copies already
+      return {
         account: accountJson(store, clock, base, new Set(['datetime_settings', 'users_groups', 'task_types']), liveNow()),
         users: [...store.users].sort((a, b) => a.id - b.id).map((u) => userJson(u, base)),
         pipelines: store.pipelines.map((p) => pipelineJson(p, store.account.id, base)),
@@ -248,7 +248,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         events: [...store.eventsAsc()].reverse().map((e) => eventJson(e, store.account.id, base)),
         leadNotes: notes('leads'),
         contactNotes: notes('contacts'),
-      });
+      };
     },
     close: async () => {
       if (timer) clearInterval(timer);

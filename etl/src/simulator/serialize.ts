@@ -4,9 +4,17 @@ import type { EventRec, LeadRec, NoteRec, PipelineRec, StatusRec, TaskRec, UserR
 
 /**
  * Entity → the exact JSON shape amoCRM v4 returns (reference §4). `base` is the account origin.
- * Results may share nested objects with the store: HTTP answers are stringified at once and
- * dataset() deep-copies.
+ * Results never share objects with the store, so dataset() can hand them out as they are.
  */
+
+/** Deep copy of a small plain JSON value (much cheaper than structuredClone for 100k tiny arrays). */
+function cloneJson<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(cloneJson) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = cloneJson(x);
+  return out as T;
+}
 
 const self = (href: string) => ({ self: { href } });
 
@@ -69,9 +77,9 @@ export function userJson(u: UserRec, base: string): Record<string, unknown> {
     email: u.email,
     lang: u.lang,
     rights: {
-      leads: u.isAdmin ? full : own,
-      contacts: u.isAdmin ? full : own,
-      companies: u.isAdmin ? full : own,
+      leads: { ...(u.isAdmin ? full : own) },
+      contacts: { ...(u.isAdmin ? full : own) },
+      companies: { ...(u.isAdmin ? full : own) },
       tasks: { edit: u.isAdmin ? 'A' : 'M', delete: u.isAdmin ? 'A' : 'M' },
       mail_access: true,
       catalog_access: u.isAdmin,
@@ -183,7 +191,7 @@ export function noteJson(n: NoteRec, accountId: number, base: string): Record<st
     responsible_user_id: n.responsibleUserId,
     group_id: n.groupId,
     note_type: n.noteType,
-    params: n.params,
+    params: cloneJson(n.params),
     account_id: accountId,
     _links: self(`${base}/api/v4/${n.parent}/${n.entityId}/notes/${n.id}`),
   };
@@ -199,8 +207,8 @@ export function eventJson(e: EventRec, accountId: number, base: string): Record<
     entity_type: e.entityType,
     created_by: e.createdBy,
     created_at: e.createdAt,
-    value_after: e.valueAfter,
-    value_before: e.valueBefore,
+    value_after: cloneJson(e.valueAfter),
+    value_before: cloneJson(e.valueBefore),
     account_id: accountId,
     _links: self(`${base}/api/v4/events/${e.id}`),
     _embedded: { entity: { id: e.entityId, _links: self(`${base}/api/v4/${ENTITY_PATH[e.entityType]}/${e.entityId}`) } },
