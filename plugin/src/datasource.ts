@@ -129,11 +129,14 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
 
   /** "As of" when the query leaves the date empty: the end of the dashboard range, as a day in the account zone. */
   private async asOfDate(request: DataQueryRequest<AmokpiQuery>): Promise<string | undefined> {
-    // A range ending "now" means today; the server knows today (its clock may be frozen by AMOKPI_NOW).
-    if (request.range.raw.to === 'now') {
+    // A range ending now or later ("today", "this month") means today, and the server knows today
+    // best (its clock may be frozen by AMOKPI_NOW); it refuses dates after it.
+    const account = await this.accountInfo();
+    const now = Math.min(Date.now(), account?.now ?? Infinity);
+    if (request.range.raw.to === 'now' || request.range.to.valueOf() >= now) {
       return undefined;
     }
-    return this.day(request.range.to, await this.timeZone(request));
+    return this.day(request.range.to, account?.timezone ?? request.timezone ?? 'browser');
   }
 
   private day(instant: TimeRange['from'], timeZone: string): string {

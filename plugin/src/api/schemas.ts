@@ -143,6 +143,7 @@ export const statusSchema = z
     dataLagSeconds: z.number().nullable().optional(),
     timezone: z.string().optional(),
     currency: z.string().nullable().optional(),
+    now: z.string().optional(),
   })
   .passthrough()
   .transform((s) => {
@@ -162,6 +163,8 @@ export const statusSchema = z
       lagSeconds: s.lagSeconds ?? s.dataLagSeconds ?? null,
       timezone: s.timezone ?? null,
       currency: s.currency ?? null,
+      /** The server's "now" (AMOKPI_NOW may freeze it), as epoch ms. */
+      now: s.now ? Date.parse(s.now) : null,
     };
   });
 export type Status = z.infer<typeof statusSchema>;

@@ -118,6 +118,12 @@ describe('managers query', () => {
     expect(params(calls.find((c) => c.includes('/kpi/managers'))!)).toEqual({});
   });
 
+  it("omits the date when the range ends after the server's now (AMOKPI_NOW), e.g. \"this month\"", async () => {
+    const { ds, calls } = setup({ '/api/v1/status': () => ({ ...fx.status, now: '2026-03-15T12:00:00+03:00' }) });
+    await ds.query(request([{ queryType: 'department' }], { from: '2026-02-28T21:00:00Z', to: '2026-03-31T20:59:59Z' }));
+    expect(params(calls.find((c) => c.includes('/kpi/department'))!)).toEqual({});
+  });
+
   it('interpolates $pipeline and a date variable, and filters rows by a multi-value $manager', async () => {
     const vars = new FakeTemplateSrv([
       { name: 'pipeline', current: '7' },
