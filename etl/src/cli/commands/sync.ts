@@ -1,12 +1,53 @@
 import type { Command } from 'commander';
+import { prepare, withDatabase } from '../context';
+import { runSync, selectStreams } from '../../sync/engine';
+import { apiFromConfig } from '../../sync/client';
+import { barsReporter, formatJson, formatLine, logReporter, type Reporter } from '../../sync/report';
+import { streamNames } from '../../sync/streams';
 
-// Placeholder until the owning issue lands; the command is listed so --help shows the whole CLI.
+interface SyncFlags {
+  full?: boolean;
+  stream?: string[];
+  json?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('sync')
-    .description('(sync: not implemented yet)')
-    .allowUnknownOption(true)
-    .action(() => {
-      throw new Error('sync is not implemented yet');
+    .description('load amoCRM into Postgres: incremental by default; --full re-reads everything and reconciles deletions')
+    .option('--full', 'full pass: re-read every stream from the beginning and remove what amoCRM no longer lists')
+    .option('--stream <name...>', `only these streams (${streamNames().join(', ')}); repeat or comma-separate`)
+    .option('--json', 'one JSON object per stream and line: {"stream","fetched","upserted","deleted","requests","ms"}')
+    .action(async (flags: SyncFlags) => {
+      const config = prepare();
+      const names = flags.stream?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+      selectStreams(names); // an unknown name fails before anything is opened
+      const mode = flags.full ? 'full' : 'incremental';
+      await withDatabase(config, async ({ db }) => {
+        const api = apiFromConfig(config, db);
+        const controller = new AbortController();
+        // SIGTERM/SIGINT: finish the current page, commit it, report, exit.
+        const abort = () => controller.abort();
+        process.once('SIGTERM', abort);
+        process.once('SIGINT', abort);
+        let reporter: Reporter | undefined;
+        if (mode === 'full' && process.stderr.isTTY && !flags.json) reporter = barsReporter();
+        else if (!process.stderr.isTTY) reporter = logReporter();
+        try {
+          const results = await runSync({ db, config, api, mode, streams: names, signal: controller.signal, progress: reporter?.onProgress });
+          reporter?.stop();
+          for (const r of results) process.stdout.write((flags.json ? formatJson(r) : formatLine(r)) + '\n');
+          const failed = results.filter((r) => r.error);
+          if (failed.length) {
+            process.exitCode = 1;
+            throw new Error(`sync failed for ${failed.map((r) => `${r.stream} (${r.error})`).join('; ')}`);
+          }
+        } finally {
+          reporter?.stop();
+          process.off('SIGTERM', abort);
+          process.off('SIGINT', abort);
+          await api.close();
+        }
+      });
     });
 }
