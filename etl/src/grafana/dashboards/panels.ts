@@ -123,6 +123,8 @@ export function freshnessStat(id: number, gridPos: GridPos): Json {
           replaceFields: true,
         },
       },
+      // replaceFields keeps time fields (startedAt, finishedAt): only the lag is the stat's value.
+      keepFields(['lagMinutes']),
     ],
     fieldConfig: {
       defaults: {
