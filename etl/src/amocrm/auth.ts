@@ -9,8 +9,12 @@ import { GrantRefusedError, requestToken, type OAuthClientSettings, type TokenPa
 export interface AuthProvider {
   /** "Bearer ..." */
   authorization(): Promise<string>;
-  /** true = a new token is ready, retry once; false = this kind of token cannot be refreshed. */
-  refreshAfter401(): Promise<boolean>;
+  /**
+   * true = a new token is ready, retry once; false = this kind of token cannot be refreshed.
+   * `rejected` is the Authorization header amoCRM refused: when the provider has moved on since (another
+   * request already refreshed), it answers true without refreshing again.
+   */
+  refreshAfter401(rejected?: string): Promise<boolean>;
 }
 
 /** Refresh this long before the access token's stated expiry (24 h lifetime). */
@@ -100,8 +104,10 @@ class OAuthStore {
     return `Bearer ${row.access_token}`;
   }
 
-  async refreshAfter401(): Promise<boolean> {
-    const rejected = this.current?.access_token;
+  async refreshAfter401(rejectedHeader?: string): Promise<boolean> {
+    const rejected = rejectedHeader?.replace(/^Bearer\s+/i, '') ?? this.current?.access_token;
+    // Requests queued with the old token come back 401 after this process already refreshed: nothing to do.
+    if (this.current && this.current.access_token !== rejected && !nearExpiry(this.current)) return true;
     // If another process already rotated the pair, the row's token differs from the rejected one: use it.
     await this.single(() => this.update((r) => r.access_token === rejected));
     return true;
@@ -193,7 +199,7 @@ export function oauthAuth(opts: OAuthOptions): AuthProvider & { keepAlive(): Pro
   const store = new OAuthStore(opts);
   return {
     authorization: () => store.authorization(),
-    refreshAfter401: () => store.refreshAfter401(),
+    refreshAfter401: (rejected) => store.refreshAfter401(rejected),
     keepAlive: () => store.keepAlive(),
   };
 }

@@ -140,7 +140,7 @@ export async function send(ctx: HttpContext, req: HttpRequest): Promise<HttpResp
         );
       }
       refreshed = true;
-      if (await req.auth.refreshAfter401()) continue;
+      if (await req.auth.refreshAfter401(headers.authorization)) continue;
       throw new AmoAuthError(
         `amoCRM rejected the access token on ${req.path} (401: ${problemDetail(res.text)}): a long-lived token has expired or was ` +
           "revoked. Generate a new long-lived token in the integration's \"Keys and scopes\" tab and set AMOCRM_ACCESS_TOKEN",

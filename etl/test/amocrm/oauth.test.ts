@@ -72,6 +72,23 @@ describe('OAuth token pair stored in Postgres, against the simulator', () => {
     );
   });
 
+  it('many concurrent walkers hitting 401 with the same dead token cause exactly one refresh', async () => {
+    const auth = provider(sim.issueAuthCode());
+    const c = createAmoClient({ baseUrl: sim.url, auth });
+    try {
+      await c.get('/api/v4/account');
+      sim.expireAccessTokens();
+      sim.resetStats();
+      // Each walker took its Authorization header before queueing in the limiter, so most of them send the
+      // dead token after the first refresh has already happened.
+      await Promise.all(Array.from({ length: 8 }, () => c.get('/api/v4/account')));
+    } finally {
+      await c.close();
+    }
+    expect(tokenCalls()).toBe(1);
+    expect(sim.stats().status['401']).toBeGreaterThan(1);
+  });
+
   it('refreshes before use when the stored token is near expiry (no 401 needed)', async () => {
     await account(provider(sim.issueAuthCode()));
     await tdb.db.none("UPDATE app.oauth_tokens SET expires_at = now() + interval '2 minutes'");
