@@ -127,10 +127,16 @@ export function addCall(store: Store, rng: Rng, lead: LeadRec, userId: number, a
   });
 }
 
-/** Incoming from the client, or outgoing by the manager or (about a quarter) by a chat robot. */
+/** Author id of the chat-bot integration: not a user of the account, like real integration bots. */
+export const BOT_AUTHOR_ID = 99000001;
+
+/**
+ * Incoming from the client, or outgoing by the manager or (about a quarter) by a robot: `created_by` 0
+ * (system robot) or the bot integration's id, which is not a user of the account.
+ */
 export function addMessage(store: Store, rng: Rng, lead: LeadRec, userId: number | null, at: number): void {
   if (rng.chance(0.45)) store.addMessage(lead.id, 'in', at, 0);
-  else store.addMessage(lead.id, 'out', at, userId !== null && rng.chance(0.75) ? userId : 0);
+  else store.addMessage(lead.id, 'out', at, userId !== null && rng.chance(0.75) ? userId : rng.chance(0.7) ? 0 : BOT_AUTHOR_ID);
 }
 
 export function newTask(

@@ -26,20 +26,23 @@ export interface GenerateOptions {
 }
 
 const DAY = 86400;
-const FIRST_NAMES = ['Иван', 'Мария', 'Алексей', 'Ольга', 'Дмитрий', 'Анна', 'Сергей', 'Елена', 'Павел', 'Наталья', 'Кирилл', 'Татьяна'];
-const LAST_NAMES = ['Петров', 'Смирнова', 'Кузнецов', 'Попова', 'Соколов', 'Лебедева', 'Козлов', 'Новикова', 'Морозов', 'Волкова'];
+const NAMES = [
+  'Иван Петров', 'Мария Смирнова', 'Алексей Кузнецов', 'Ольга Попова', 'Дмитрий Соколов', 'Анна Лебедева',
+  'Сергей Козлов', 'Елена Новикова', 'Павел Морозов', 'Наталья Волкова', 'Кирилл Фёдоров', 'Татьяна Егорова',
+  'Михаил Орлов', 'Юлия Зайцева', 'Андрей Белов', 'Ксения Медведева',
+];
 const PIPELINE_NAMES = ['Продажи', 'Повторные продажи', 'Тендеры', 'Партнёры', 'Франшиза'];
 const STAGE_NAMES = ['Первичный контакт', 'Квалификация', 'Переговоры', 'Подготовка КП', 'КП отправлено', 'Согласование договора', 'Счёт выставлен'];
 const COLORS = ['#99ccff', '#ffff99', '#ffcc66', '#ccc8f9', '#87f2c0', '#f9deff', '#deff81'];
 
 function buildUsers(rng: Rng, o: GenerateOptions, start: number, idBase: number, groups: number[]): UserRec[] {
   const span = o.now - start;
-  const mk = (i: number, isAdmin: boolean, activeFrom: number, activeTo: number, isActive: boolean): UserRec => {
-    const first = FIRST_NAMES[i % FIRST_NAMES.length]!;
-    const last = LAST_NAMES[(i * 7 + 3) % LAST_NAMES.length]!;
-    return {
-      id: idBase + i * rng.int(11, 97),
-      name: `${first} ${last}`,
+  const users: UserRec[] = [];
+  const add = (isAdmin: boolean, activeFrom: number, activeTo: number, isActive: boolean) => {
+    const i = users.length;
+    users.push({
+      id: idBase + i * 1000 + rng.int(1, 999), // growing ids with gaps, like real accounts
+      name: NAMES[i % NAMES.length]! + (i >= NAMES.length ? ` ${Math.floor(i / NAMES.length) + 1}` : ''),
       email: `user${i + 1}@${o.subdomain}.example.com`,
       lang: 'ru',
       isAdmin,
@@ -47,27 +50,17 @@ function buildUsers(rng: Rng, o: GenerateOptions, start: number, idBase: number,
       groupId: isAdmin ? null : groups[i % groups.length]!,
       activeFrom,
       activeTo,
-    };
+    });
   };
-  const users: UserRec[] = [];
-  let idCursor = 0;
-  // ids grow with i but with gaps, like real accounts
-  const next = (isAdmin: boolean, from: number, to: number, active: boolean) => {
-    const u = mk(idCursor, isAdmin, from, to, active);
-    u.id = idBase + idCursor * 1000 + rng.int(1, 999);
-    idCursor++;
-    users.push(u);
-  };
-  next(true, start, Number.MAX_SAFE_INTEGER, true); // head of sales, the token's owner
+  add(true, start, Number.MAX_SAFE_INTEGER, true); // head of sales, the token's owner
   for (let i = 0; i < o.managers; i++) {
     // one manager joined during the year: their history starts later
     const from = i === o.managers - 1 && o.managers > 2 ? start + Math.floor(span * 0.4) : start;
-    next(false, from, Number.MAX_SAFE_INTEGER, true);
+    add(false, from, Number.MAX_SAFE_INTEGER, true);
   }
+  // former managers: deactivated part-way through the history, still listed (rights.is_active = false)
   const inactive = Math.max(1, Math.round(o.managers / 5));
-  for (let i = 0; i < inactive; i++) {
-    next(false, start, start + Math.floor(span * (0.35 + 0.3 * rng.next())), false);
-  }
+  for (let i = 0; i < inactive; i++) add(false, start, start + Math.floor(span * (0.35 + 0.3 * rng.next())), false);
   return users;
 }
 

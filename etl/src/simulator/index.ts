@@ -21,6 +21,8 @@ export interface SimulatorFaults {
   malformedPath?: string;
   /** 'json' (default): truncated, invalid JSON; 'type': the first item's updated_at/created_at becomes a string. */
   malformedKind?: 'json' | 'type';
+  /** Ignore every filter[...] (an account without "API filtering"): clients must validate locally. */
+  ignoreFilters?: boolean;
 }
 
 export interface SimulatorOptions {
@@ -180,7 +182,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         if (code === 500) return problem(500, 'Internal Server Error', 'Simulated server error');
         return send(code, nginxPage(code, code === 502 ? 'Bad Gateway' : 'Gateway Time-out'), 'text/html');
       }
-      const result = api.handle(req.method ?? 'GET', { base, pathname, rawQuery, query: parsePhpQuery(rawQuery) });
+      const query = parsePhpQuery(rawQuery);
+      if (faults.ignoreFilters) delete query.filter;
+      const result = api.handle(req.method ?? 'GET', { base, pathname, rawQuery, query });
       if (result.status === 204) return send(204, undefined);
       if (result.status !== 200) {
         const titles = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed' } as const;

@@ -134,7 +134,14 @@ export class Api {
       const rows = this.cache.get(s.version, cacheKey(p, q), () => this.filterNotes(parent, q));
       return ok(halPage(ctx, 'notes', rows, MAX_LIMIT, (n) => noteJson(n, acc, ctx.base)));
     }
-    if ((m = /^\/api\/v4\/(leads|contacts)\/notes\/(\d+)$/.exec(p))) {
+    if ((m = /^\/api\/v4\/(leads|contacts)\/(\d+)\/notes$/.exec(p))) {
+      const parent = m[1] as NoteParent;
+      const entityId = m[2]!;
+      const scoped = { ...q, filter: { ...(typeof q.filter === 'object' && !Array.isArray(q.filter) ? q.filter : {}), entity_id: entityId } };
+      const rows = this.cache.get(s.version, cacheKey(p, q), () => this.filterNotes(parent, scoped));
+      return ok(halPage(ctx, 'notes', rows, MAX_LIMIT, (n) => noteJson(n, acc, ctx.base)));
+    }
+    if ((m = /^\/api\/v4\/(leads|contacts)\/(?:\d+\/)?notes\/(\d+)$/.exec(p))) {
       const n = s.notes[m[1] as NoteParent].get(Number(m[2]));
       return n ? ok(noteJson(n, acc, ctx.base)) : notFound();
     }

@@ -140,11 +140,14 @@ describe('generated agency', () => {
     expect(calls.every((n) => userIds.has(n.responsible_user_id))).toBe(true);
   });
 
-  it('chat messages: outgoing by managers and by robots (created_by 0); incoming; lead_added events', () => {
+  it('chat messages: outgoing by managers and by robots (created_by 0 or a non-user bot); incoming; lead_added events', () => {
     const events = ds.events as any[];
+    const userIds = new Set((ds.users as any[]).map((u) => u.id));
     const out = events.filter((e) => e.type === 'outgoing_chat_message');
     expect(out.some((e) => e.created_by === 0)).toBe(true);
-    expect(out.some((e) => e.created_by > 0)).toBe(true);
+    expect(out.some((e) => e.created_by > 0 && !userIds.has(e.created_by))).toBe(true);
+    expect(out.some((e) => userIds.has(e.created_by))).toBe(true);
+    expect(events.filter((e) => e.type === 'incoming_chat_message').every((e) => e.created_by === 0)).toBe(true);
     expect(events.some((e) => e.type === 'incoming_chat_message')).toBe(true);
     expect(out[0].value_after[0].message.id).toEqual(expect.any(String));
     const added = byLead('lead_added');

@@ -183,6 +183,14 @@ describe('filters and order', () => {
     }
   });
 
+  it('notes of one entity: /leads/{id}/notes, and each note self link resolves', async () => {
+    const note = (sim.dataset().leadNotes as { id: number; entity_id: number; _links: { self: { href: string } } }[])[0]!;
+    const list = await get(sim, `/api/v4/leads/${note.entity_id}/notes`);
+    expect(list.json._embedded.notes.every((n: { entity_id: number }) => n.entity_id === note.entity_id)).toBe(true);
+    expect(list.json._embedded.notes.map((n: { id: number }) => n.id)).toContain(note.id);
+    expect((await get(note._links.self.href, '')).json.id).toBe(note.id);
+  });
+
   it('account: time zone and currency; the zone option changes the offset', async () => {
     const a = await get(sim, '/api/v4/account?with=datetime_settings');
     expect(a.json.currency).toBe('RUB');

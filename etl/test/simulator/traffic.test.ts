@@ -83,6 +83,15 @@ describe('faults', () => {
     expect(failed).toBeLessThan(140);
   });
 
+  it('ignoreFilters: an account without API filtering answers unfiltered lists', async () => {
+    const all = await get(sim, '/api/v4/leads?limit=250');
+    const one = all.json._embedded.leads[0].id;
+    expect((await get(sim, `/api/v4/leads?filter[id]=${one}&limit=250`)).json._embedded.leads).toHaveLength(1);
+    sim.setFaults({ ignoreFilters: true });
+    const ignored = await get(sim, `/api/v4/leads?filter[id]=${one}&limit=250`);
+    expect(ignored.json._embedded.leads).toEqual(all.json._embedded.leads);
+  });
+
   it('adds latency', async () => {
     sim.setFaults({ latencyMs: 250 });
     const t0 = Date.now();
