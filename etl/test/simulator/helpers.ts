@@ -25,8 +25,8 @@ export async function get(sim: Simulator | string, pathAndQuery: string, token: 
   return { status: res.status, type: res.headers.get('content-type'), text, json };
 }
 
-export async function post(sim: Simulator, path: string, body: unknown): Promise<Answer> {
-  const res = await fetch(sim.url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+export async function post(sim: Simulator | string, path: string, body: unknown): Promise<Answer> {
+  const res = await fetch((typeof sim === 'string' ? sim : sim.url) + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type'), text, json: text ? JSON.parse(text) : undefined };
 }
