@@ -184,7 +184,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       }
       const query = parsePhpQuery(rawQuery);
       if (faults.ignoreFilters) delete query.filter;
-      const result = api.handle(req.method ?? 'GET', { base, pathname, rawQuery, query });
+      // links name the host the client used (e.g. http://simulator:8090 inside docker compose)
+      const origin = req.headers.host ? `http://${req.headers.host}` : base;
+      const result = api.handle(req.method ?? 'GET', { base: origin, pathname, rawQuery, query });
       if (result.status === 204) return send(204, undefined);
       if (result.status !== 200) {
         const titles = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed' } as const;

@@ -96,6 +96,14 @@ describe('HAL paging', () => {
     );
   });
 
+  it('links name the host the client addressed (e.g. a docker service name)', async () => {
+    const { request } = await import('undici');
+    const res = await request(`${sim.url}/api/v4/leads?limit=1`, { headers: { authorization: 'Bearer sim-token', host: 'simulator:8090' } });
+    const body = (await res.body.json()) as { _links: { next: { href: string } }; _embedded: { leads: { _links: { self: { href: string } } }[] } };
+    expect(body._links.next.href).toBe('http://simulator:8090/api/v4/leads?limit=1&page=2');
+    expect(body._embedded.leads[0]!._links.self.href).toMatch(/^http:\/\/simulator:8090\/api\/v4\/leads\/\d+$/);
+  });
+
   it('reference lists carry totals: users paginate with _total_items/_page_count, pipelines are unpaged', async () => {
     const users = await get(sim, '/api/v4/users?limit=5');
     const total = sim.dataset().users.length;
