@@ -63,3 +63,11 @@ export function kioskUrl(publicUrl: string, playlistUid: string): string {
   const base = publicUrl.replace(/\/+$/, '');
   return `${base}/playlists/play/${encodeURIComponent(playlistUid)}?kiosk&autofitpanels&_dash.hideTimePicker=true&_dash.hideVariables=true&_dash.hideLinks=true`;
 }
+
+/**
+ * The TV's browser: kiosk without error bars, and a 1.5 device scale so a 1920×1080 screen lays the
+ * board out at 1280×720 — table text and stat numbers read from 3 m.
+ */
+export function tvBrowserCommand(url: string): string {
+  return `chromium --kiosk --noerrdialogs --disable-infobars --force-device-scale-factor=1.5 '${url}'`;
+}

@@ -153,6 +153,7 @@ describe('amokpi grafana setup against a stand-in Grafana', () => {
       expect(stdout).toMatch(/^ok +data source amokpi: amokpi-sales-datasource$/m);
       expect(stdout).toMatch(/^playlist amokpi-tv: created \(playlist\.grafana\.app\/v1\)$/m);
       expect(stdout).toContain('http://tv:3000/playlists/play/amokpi-tv?kiosk&autofitpanels&_dash.hideTimePicker=true');
+      expect(stdout).toContain("chromium --kiosk --noerrdialogs --disable-infobars --force-device-scale-factor=1.5 'http://tv:3000/playlists/play/amokpi-tv?kiosk&autofitpanels");
     });
 
     it('a wrong token: exit 1, one line on stderr naming the problem, the token masked', async () => {

@@ -5,7 +5,7 @@ import { prepare, withDatabase } from '../context';
 import type { GrafanaAuth } from '../../grafana/client';
 import { grafanaSetup } from '../../grafana/setup';
 import { setGrafanaRolePassword, GRAFANA_DB_ROLE } from '../../grafana/dbRole';
-import { DASHBOARDS_DIR } from '../../grafana/board';
+import { DASHBOARDS_DIR, tvBrowserCommand } from '../../grafana/board';
 import { syncDashboardFiles } from '../../grafana/dashboards';
 
 interface SetupFlags {
@@ -63,7 +63,7 @@ export function register(program: Command): void {
       const out: string[] = [`Grafana ${report.version} at ${flags.url.replace(/\/+$/, '')}`];
       for (const c of report.checks) out.push(`${c.ok === true ? 'ok     ' : c.ok === false ? 'MISSING' : 'skipped'}  ${c.what}${c.detail ? `: ${c.detail}` : ''}`);
       out.push(`playlist ${report.playlist.uid}: ${report.playlist.action} (${report.playlist.api})`);
-      out.push('', 'Open on the TV (kiosk mode):', report.kioskUrl, '');
+      out.push('', 'Open on the TV (kiosk mode):', report.kioskUrl, '', 'e.g. with Chromium on the TV box:', tvBrowserCommand(report.kioskUrl), '');
       process.stdout.write(out.join('\n'));
       if (report.missing.length) {
         process.stderr.write(`amokpi: ${report.missing.length} provisioned piece(s) missing: ${report.missing.map((c) => c.what).join(', ')}\n`);
