@@ -5,6 +5,10 @@ import { AmoAuthError } from '../../src/amocrm/errors';
 import { GrantRefusedError, requestToken } from '../../src/amocrm/token-endpoint';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createLogger, setLogger } from '../../src/log';
+
+// Retries and back-offs are logged at warn; the assertions here check them through stats instead.
+setLogger(createLogger({ level: 'silent' }));
 
 const OAUTH = { clientId: 'b7f1c2d4-0000-4000-8000-000000000001', clientSecret: 'sim-client-secret-xyz', redirectUri: 'https://example.com/amokpi' };
 
