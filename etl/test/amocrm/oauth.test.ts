@@ -151,6 +151,32 @@ describe('OAuth token pair stored in Postgres, against the simulator', () => {
     );
   });
 
+  it('never writes a token, refresh token, client secret or code to the logs or errors', async () => {
+    const lines: string[] = [];
+    setLogger(createLogger({ level: 'trace', pretty: false, destination: { write: (l: string) => lines.push(l) } as never }));
+    try {
+      const code = sim.issueAuthCode();
+      await account(provider(code));
+      const first = await row();
+      sim.expireAccessTokens();
+      await account(provider());
+      const second = await row();
+      sim.setBlocked(true);
+      const blocked = await account(provider()).catch((e: unknown) => e as Error);
+      sim.setBlocked(false);
+      await requestToken({ baseUrl: sim.url, ...OAUTH }, { grant_type: 'refresh_token', refresh_token: second.refresh_token });
+      sim.expireAccessTokens();
+      const revoked = await account(provider(code)).catch((e: unknown) => e as Error);
+      const text = [...lines, blocked.message, blocked.stack, revoked.message, revoked.stack].join('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const secret of [code, first.access_token, first.refresh_token, second.access_token, second.refresh_token, OAUTH.clientSecret]) {
+        expect(text).not.toContain(secret);
+      }
+    } finally {
+      setLogger(createLogger({ level: 'silent' }));
+    }
+  });
+
   it('keep-alive refresh: only a pair older than 7 days is refreshed; long-lived tokens need none', async () => {
     const env = {
       AMOCRM_BASE_URL: sim.url,
