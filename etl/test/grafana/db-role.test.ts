@@ -92,7 +92,17 @@ describe('0009_grafana_role and the role password', () => {
       expect(await ownerDb.oneOrNone('SELECT 1 FROM pg_roles WHERE rolname = $1', [missing])).toBeNull();
     } finally {
       await ownerDb.$pool.end();
-      await a.none(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      // Without FORCE: terminating a connection the ended pool is still closing would surface as an
+      // unhandled client error; wait for it to go instead.
+      for (let i = 0; ; i++) {
+        try {
+          await a.none(`DROP DATABASE IF EXISTS ${dbName}`);
+          break;
+        } catch (err) {
+          if (i >= 50) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
       await a.none(`DROP ROLE IF EXISTS ${owner}`);
       await a.$pool.end();
     }
