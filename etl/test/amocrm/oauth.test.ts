@@ -162,11 +162,11 @@ describe('OAuth token pair stored in Postgres, against the simulator', () => {
       await account(provider());
       const second = await row();
       sim.setBlocked(true);
-      const blocked = await account(provider()).catch((e: unknown) => e as Error);
+      const blocked = (await account(provider()).catch((e: unknown) => e)) as Error;
       sim.setBlocked(false);
       await requestToken({ baseUrl: sim.url, ...OAUTH }, { grant_type: 'refresh_token', refresh_token: second.refresh_token });
       sim.expireAccessTokens();
-      const revoked = await account(provider(code)).catch((e: unknown) => e as Error);
+      const revoked = (await account(provider(code)).catch((e: unknown) => e)) as Error;
       const text = [...lines, blocked.message, blocked.stack, revoked.message, revoked.stack].join('\n');
       expect(lines.length).toBeGreaterThan(0);
       for (const secret of [code, first.access_token, first.refresh_token, second.access_token, second.refresh_token, OAUTH.clientSecret]) {
