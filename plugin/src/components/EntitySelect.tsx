@@ -28,11 +28,11 @@ export function EntitySelect({ label, tooltip, allLabel, value, loaded, variable
   const current = options.find((o) => o.value === (value ?? '')) ?? (value ? { label: value, value } : options[0]);
   return (
     <div data-testid={testId}>
-      <InlineField label={label} tooltip={tooltip} labelWidth={20} invalid={Boolean(loaded.error)} error={loaded.error}>
+      <InlineField label={label} tooltip={tooltip} labelWidth={24} invalid={Boolean(loaded.error)} error={loaded.error}>
         <Select
           inputId={`${testId}-input`}
           aria-label={label}
-          width={32}
+          width={36}
           options={options}
           value={current}
           isLoading={loaded.loading}

@@ -50,7 +50,7 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
   return (
     <Stack direction="column" gap={0}>
       <div data-testid={TEST_IDS.queryType}>
-        <InlineField label="Показатель / KPI" labelWidth={20} tooltip="What this panel shows">
+        <InlineField label="Показатель / KPI" labelWidth={24} tooltip="What this panel shows">
           <Select
             inputId={`${TEST_IDS.queryType}-input`}
             aria-label="Query type"
@@ -89,7 +89,7 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
         {info.options.includes('minDays') && (
           <InlineField
             label="Дней на этапе ≥ / Min days"
-            labelWidth={26}
+            labelWidth={30}
             tooltip="Only deals that have sat in their stage at least this many days"
             invalid={minDaysInvalid}
             error="A whole number of days, 0 or more"
@@ -110,14 +110,14 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
         {info.options.includes('date') && (
           <InlineField
             label="На дату / As of"
-            labelWidth={18}
+            labelWidth={24}
             tooltip="YYYY-MM-DD or a variable; empty = the end of the dashboard's time range"
             invalid={dateInvalid}
             error="A date like 2026-03-31, or a variable"
           >
             <Input
               data-testid={TEST_IDS.date}
-              width={22}
+              width={30}
               placeholder="конец периода / range end"
               value={date}
               onChange={(e: ChangeEvent<HTMLInputElement>) => setDate(e.target.value.trim())}
