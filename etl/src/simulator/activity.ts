@@ -16,6 +16,10 @@ const TAGS = [
 ];
 const TASK_TEXTS = ['Перезвонить', 'Отправить КП', 'Согласовать договор', 'Встреча в офисе', 'Уточнить бюджет'];
 
+const STEP_WEIGHTS = { advance: 62, lose: 20, pipeline: 3, jumpWin: 4, stall: 5, back: 6 };
+const CALL_PLACES = { lead: 50, contact: 35, both: 15 };
+const TASK_TYPES = { '1': 70, '2': 20, '3': 10 };
+
 export function leadName(rng: Rng, id?: number): string {
   return `${rng.pick(COMPANIES)} — ${rng.pick(PRODUCTS)}${id === undefined ? '' : ` #${id % 10000}`}`;
 }
@@ -80,7 +84,7 @@ export function stepLead(store: Store, rng: Rng, lead: LeadRec, at: number, by: 
     store.moveLead(lead, p.id, p.funnel[0]!, at, by);
     return true;
   }
-  const step = rng.weighted({ advance: 62, lose: 20, pipeline: 3, jumpWin: 4, stall: 5, back: 6 });
+  const step = rng.weighted(STEP_WEIGHTS);
   const idx = p.funnel.indexOf(cur);
   switch (step) {
     case 'advance':
@@ -113,7 +117,7 @@ export function addCall(store: Store, rng: Rng, lead: LeadRec, userId: number, a
   const talked = rng.chance(0.7);
   const seconds = talked ? rng.int(15, 900) : 0;
   const duration = !talked && rng.chance(0.3) ? undefined : rng.chance(0.15) ? String(seconds) : seconds;
-  const where = rng.weighted({ lead: 50, contact: 35, both: 15 });
+  const where = rng.weighted(CALL_PLACES);
   store.addCall({
     leadId: where === 'contact' ? undefined : lead.id,
     contactId: where === 'lead' ? undefined : lead.contactIds[0],
@@ -147,7 +151,7 @@ export function newTask(
   at: number,
   completeTill: number,
 ): TaskRec {
-  const typeId = rng.weighted({ '1': 70, '2': 20, '3': 10 });
+  const typeId = rng.weighted(TASK_TYPES);
   return store.addTask({
     ...target,
     responsibleUserId: userId,

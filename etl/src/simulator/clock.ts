@@ -4,6 +4,12 @@ import type { Rng } from './random';
 const HOUR = 3600;
 const DAY = 86400;
 
+/** Mon–Fri for a day number since 1970-01-01 (a Thursday). */
+function isWorkday(day: number): boolean {
+  const weekday = (((day + 4) % 7) + 7) % 7; // 0 = Sunday
+  return weekday >= 1 && weekday <= 5;
+}
+
 /** Account-zone calendar helpers; offsets are cached per hour so generating 100k events stays cheap. */
 export class ZoneClock {
   private readonly zone: IANAZone;
@@ -39,8 +45,6 @@ export class ZoneClock {
     const local = t + off;
     const sod = ((local % DAY) + DAY) % DAY;
     let day = Math.floor(local / DAY);
-    const weekday = (d: number) => (((d + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    const isWorkday = (d: number) => weekday(d) >= 1 && weekday(d) <= 5;
     if (isWorkday(day) && sod >= 9 * HOUR && sod < 19 * HOUR) return t;
     if (sod >= 9 * HOUR || !isWorkday(day)) day++;
     while (!isWorkday(day)) day++;

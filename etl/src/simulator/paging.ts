@@ -36,6 +36,24 @@ export function withPage(rawQuery: string, page: number): string {
   return out.join('&');
 }
 
+/** What a page needs from a result: arrays qualify, and so do views that avoid copying 100k rows. */
+export interface Rows<T> {
+  readonly length: number;
+  slice(start: number, end: number): T[];
+}
+
+/** Newest-first view of `source[lo, hi)` (an ascending array) without materializing it. */
+export function descendingView<T>(source: readonly T[], lo: number, hi: number): Rows<T> {
+  return {
+    length: Math.max(0, hi - lo),
+    slice(start, end) {
+      const out: T[] = [];
+      for (let i = hi - 1 - start; i >= Math.max(lo, hi - end); i--) out.push(source[i]!);
+      return out;
+    },
+  };
+}
+
 export interface ListContext {
   base: string;
   pathname: string;
@@ -50,7 +68,7 @@ export interface ListContext {
 export function halPage<T>(
   ctx: ListContext,
   key: string,
-  rows: readonly T[],
+  rows: Rows<T>,
   max: number,
   toJson: (row: T) => unknown,
   extra: { totals?: boolean } = {},

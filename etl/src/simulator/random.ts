@@ -1,3 +1,10 @@
+interface WeightTable<K> {
+  keys: K[];
+  weights: number[];
+  total: number;
+}
+const tables = new WeakMap<object, WeightTable<string>>();
+
 /**
  * Seeded PRNG (mulberry32) so a seed always yields the same agency. Math.random is never used for data:
  * other engineers' tests compare figures computed from the same seed.
@@ -34,16 +41,20 @@ export class Rng {
     return items[Math.floor(this.next() * items.length)] as T;
   }
 
-  /** Picks a key by relative weight. */
+  /** Picks a key by relative weight (tables are cached per weights object, so pass constants). */
   weighted<K extends string>(weights: Record<K, number>): K {
-    const entries = Object.entries(weights) as [K, number][];
-    const total = entries.reduce((s, [, w]) => s + w, 0);
-    let x = this.next() * total;
-    for (const [k, w] of entries) {
-      x -= w;
-      if (x < 0) return k;
+    let table = tables.get(weights) as WeightTable<K> | undefined;
+    if (!table) {
+      const entries = Object.entries(weights) as [K, number][];
+      table = { keys: entries.map(([k]) => k), weights: entries.map(([, w]) => w), total: entries.reduce((s, [, w]) => s + w, 0) };
+      tables.set(weights, table);
     }
-    return entries[entries.length - 1]![0];
+    let x = this.next() * table.total;
+    for (let i = 0; i < table.keys.length; i++) {
+      x -= table.weights[i]!;
+      if (x < 0) return table.keys[i]!;
+    }
+    return table.keys[table.keys.length - 1]!;
   }
 
   /** Exponentially distributed value with the given mean (waiting times between activities). */

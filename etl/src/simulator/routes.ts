@@ -1,5 +1,5 @@
 import type { ZoneClock } from './clock';
-import { halPage, type ListContext } from './paging';
+import { descendingView, halPage, type ListContext, type Rows } from './paging';
 import { child, inRange, intSet, range, stringList, type ParsedQuery, type QueryValue } from './query';
 import { accountJson, eventJson, leadJson, noteJson, pipelineJson, taskJson, userJson } from './serialize';
 import type { Store } from './store';
@@ -19,14 +19,14 @@ const EVENTS_MAX_LIMIT = 100;
  */
 class QueryCache {
   private version = -1;
-  private readonly entries = new Map<string, readonly unknown[]>();
+  private readonly entries = new Map<string, Rows<unknown>>();
 
-  get<T>(version: number, key: string, compute: () => T[]): readonly T[] {
+  get<T>(version: number, key: string, compute: () => Rows<T>): Rows<T> {
     if (version !== this.version) {
       this.entries.clear();
       this.version = version;
     }
-    let rows = this.entries.get(key) as T[] | undefined;
+    let rows = this.entries.get(key) as Rows<T> | undefined;
     if (!rows) {
       rows = compute();
       if (this.entries.size >= 64) this.entries.delete(this.entries.keys().next().value!);
@@ -225,7 +225,7 @@ export class Api {
     return sortBy(rows, orderOf(q, Object.keys(field)), (n, fld) => n[field[fld as keyof typeof field]]);
   }
 
-  private filterEvents(q: ParsedQuery): EventRec[] {
+  private filterEvents(q: ParsedQuery): Rows<EventRec> {
     const f = q.filter;
     const types = child(f, 'type') === undefined ? undefined : new Set(stringList(child(f, 'type')));
     const entities = child(f, 'entity') === undefined ? undefined : new Set(stringList(child(f, 'entity')));
@@ -240,6 +240,7 @@ export class Api {
     // events are sorted by created_at: binary-search the window instead of scanning everything
     const lo = created?.from === undefined ? 0 : lowerBound(all, created.from);
     const hi = created?.to === undefined ? all.length : lowerBound(all, created.to + 1);
+    if (!types && !entities && !ids && !createdBy && !afterStage && !beforeStage) return descendingView(all, lo, hi);
     const rows: EventRec[] = [];
     for (let i = hi - 1; i >= lo; i--) {
       const e = all[i]!;

@@ -14,7 +14,7 @@ import {
   type UserRec,
 } from './types';
 
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /**
  * In-memory account state. Generation and live mode both change it only through these methods, so
@@ -91,13 +91,29 @@ export class Store {
       time = CROCKFORD[ms % 32]! + time;
       ms = Math.floor(ms / 32);
     }
+    // 80 random bits as 16 base-32 digits, from three 32-bit draws
     let rand = '';
-    for (let i = 0; i < 16; i++) rand += CROCKFORD[Math.floor(this.rng.next() * 32)];
-    return (time + rand).toLowerCase();
+    for (let k = 0; k < 3; k++) {
+      let bits = Math.floor(this.rng.next() * 0x100000000);
+      for (let i = 0; i < (k < 2 ? 6 : 4); i++) {
+        rand += CROCKFORD[bits & 31];
+        bits >>>= 5;
+      }
+    }
+    return time + rand;
   }
 
   addEvent(e: Omit<EventRec, 'id'>): EventRec {
-    const ev: EventRec = { id: this.eventId(e.createdAt), ...e };
+    const ev: EventRec = {
+      id: this.eventId(e.createdAt),
+      type: e.type,
+      entityId: e.entityId,
+      entityType: e.entityType,
+      createdBy: e.createdBy,
+      createdAt: e.createdAt,
+      valueBefore: e.valueBefore,
+      valueAfter: e.valueAfter,
+    };
     const last = this.events[this.events.length - 1];
     if (last && (last.createdAt > ev.createdAt || (last.createdAt === ev.createdAt && last.id > ev.id))) this.eventsSorted = false;
     this.events.push(ev);

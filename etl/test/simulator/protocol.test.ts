@@ -169,6 +169,10 @@ describe('filters and order', () => {
     const expected = all.filter((e) => e.type === 'lead_status_changed' && e.created_at >= from && e.created_at <= to);
     expect(win.items.map((e) => e.id)).toEqual(expected.map((e) => e.id));
     expect(typeof win.items[0].id).toBe('string');
+    const plain = await walk(sim, `/api/v4/events?filter[created_at][from]=${from}&filter[created_at][to]=${to}&limit=100`, 'events');
+    expect(plain.items.map((e) => e.id)).toEqual(all.filter((e) => e.created_at >= from && e.created_at <= to).map((e) => e.id));
+    const page3 = await get(sim, '/api/v4/events?limit=100&page=3');
+    expect(page3.json._embedded.events.map((e: { id: string }) => e.id)).toEqual(all.slice(200, 300).map((e) => e.id));
     const tasks = await get(sim, '/api/v4/events?filter[entity]=task&limit=100');
     expect(tasks.json._embedded.events.every((e: { type: string }) => e.type === 'task_deleted')).toBe(true);
   });
