@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import { DateTime } from 'luxon';
+import { startServer } from '../src/api/server';
+import { loadConfig } from '../src/config';
+import type { Db } from '../src/db';
+import { activity } from '../src/kpi/activity';
+import { loadKpiContext } from '../src/kpi/context';
+import { department } from '../src/kpi/department';
+import { managersBoard } from '../src/kpi/managers';
+import { listManagers, listPipelines, syncStatus } from '../src/kpi/reference';
+import { staleDeals } from '../src/kpi/stale';
+import { monthBounds } from '../src/kpi/time';
+import { createLogger, setLogger } from '../src/log';
+import { generateAccount } from './_kpi-data';
+import { benchDatabase, intOption, ms, time, type Timing } from './_support';
+
+const TOKEN = 'bench-read-token';
+
+interface Case {
+  name: string;
+  path: string;
+  direct: (db: Db) => Promise<unknown>;
+}
+
+/**
+ * `npm run bench -- kpi [--leads N] [--iterations K]`: generates an account in a throwaway Postgres and
+ * prints p50/p95 of every KPI endpoint through HTTP and of the same query called directly (no HTTP), the
+ * HTTP overhead ratio and the whole board. Without --leads it runs 100 000 and 1 000 000 leads to show growth.
+ */
+export default async function (args: string[]): Promise<void> {
+  setLogger(createLogger({ level: 'warn' }));
+  const iterations = intOption(args, 'iterations', 40);
+  const only = args.includes('--leads') || args.some((a) => a.startsWith('--leads=')) ? [intOption(args, 'leads', 1_000_000)] : [100_000, 1_000_000];
+  const summary: string[] = [];
+  for (const leads of only) {
+    const res = await benchSize(leads, iterations);
+    summary.push(...res);
+  }
+  process.stdout.write(`\n== summary ==\n${summary.join('\n')}\n`);
+}
+
+async function benchSize(leads: number, iterations: number): Promise<string[]> {
+  const bench = await benchDatabase();
+  try {
+    const t0 = performance.now();
+    const gen = await generateAccount(bench.db, { leads, events: leads * 5, managers: 200, snapshotDays: 3 * 365 });
+    const genSeconds = (performance.now() - t0) / 1000;
+    const counts = await bench.db.one(
+      `SELECT (SELECT count(*) FROM amo.leads)::int AS leads, (SELECT count(*) FROM amo.events)::int AS events,
+              (SELECT count(*) FROM kpi.active_leads)::int AS active, (SELECT count(*) FROM kpi.snapshot_managers)::int AS snap,
+              pg_size_pretty(pg_database_size(current_database())) AS size`,
+    );
+    const config = loadConfig({ AMOKPI_API_TOKEN: TOKEN, AMOKPI_ADMIN_TOKEN: 'bench-admin-token', AMOKPI_PORT: '0', LOG_LEVEL: 'warn' });
+    const server = await startServer({ config, db: bench.db });
+    const ctx0 = await loadKpiContext(bench.db, config);
+    const past = DateTime.fromISO(ctx0.today).minus({ days: 40 }).toISODate()!;
+    const month = monthBounds(ctx0.today);
+    const ctx = () => loadKpiContext(bench.db, config);
+    const cases: Case[] = [
+      { name: 'kpi/managers (today)', path: '/api/v1/kpi/managers', direct: async (db) => managersBoard(db, await ctx(), ctx0.today, null) },
+      { name: 'kpi/managers (past, snapshot)', path: `/api/v1/kpi/managers?date=${past}`, direct: async (db) => managersBoard(db, await ctx(), past, null) },
+      { name: 'kpi/managers (today, pipeline 1)', path: '/api/v1/kpi/managers?pipelineId=1', direct: async (db) => managersBoard(db, await ctx(), ctx0.today, 1) },
+      { name: 'kpi/department (today vs snapshot)', path: '/api/v1/kpi/department', direct: async (db) => department(db, await ctx(), ctx0.today, null) },
+      { name: 'kpi/activity (this month)', path: '/api/v1/kpi/activity', direct: async (db) => activity(db, await ctx(), month.first, month.last, null) },
+      { name: 'kpi/stale-deals (minDays=30)', path: '/api/v1/kpi/stale-deals?minDays=30', direct: async (db) => staleDeals(db, await ctx(), { minDays: 30, managerId: null, pipelineId: null }) },
+      { name: 'kpi/stale-deals (one manager)', path: '/api/v1/kpi/stale-deals?managerId=7', direct: async (db) => staleDeals(db, await ctx(), { minDays: 0, managerId: 7, pipelineId: null }) },
+    ];
+    const get = async (path: string) => {
+      const r = await fetch(server.url + path, { headers: { authorization: `Bearer ${TOKEN}` } });
+      if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status} ${await r.text()}`);
+      return r.arrayBuffer();
+    };
+    const lines: string[] = [];
+    const out = (s: string) => {
+      lines.push(s);
+      process.stdout.write(`${s}\n`);
+    };
+    out(`\n# ${counts.leads} leads (${counts.active} active), ${counts.events} events (${gen.statusEvents} status changes, ${gen.messages} chat messages), ` +
+      `${counts.snap} snapshot rows, database ${counts.size}; generated in ${genSeconds.toFixed(0)} s`);
+    out(`${'endpoint'.padEnd(36)}${'HTTP p50'.padStart(10)}${'HTTP p95'.padStart(10)}${'SQL p50'.padStart(10)}${'SQL p95'.padStart(10)}  ratio p50/p95   bytes`);
+    for (const c of cases) {
+      const body = await get(c.path);
+      const http: Timing = await time(() => get(c.path), iterations);
+      const direct: Timing = await time(() => c.direct(bench.db), iterations);
+      out(`${c.name.padEnd(36)}${ms(http.p50)}${ms(http.p95)}${ms(direct.p50)}${ms(direct.p95)}  ${(http.p50 / direct.p50).toFixed(2)} / ${(http.p95 / direct.p95).toFixed(2)}   ${body.byteLength}`);
+    }
+    // The whole board as Grafana loads it: every panel's query at once.
+    const board = ['/api/v1/status', '/api/v1/managers', '/api/v1/pipelines', '/api/v1/kpi/managers', '/api/v1/kpi/department',
+      '/api/v1/kpi/activity', '/api/v1/kpi/stale-deals?minDays=30'];
+    const whole = await time(() => Promise.all(board.map(get)), Math.max(10, Math.floor(iterations / 2)));
+    const sequential = await time(async () => {
+      for (const p of board) await get(p);
+    }, Math.max(10, Math.floor(iterations / 2)));
+    out(`${'whole board (7 requests, parallel)'.padEnd(36)}${ms(whole.p50)}${ms(whole.p95)}`);
+    out(`${'whole board (7 requests, one by one)'.padEnd(36)}${ms(sequential.p50)}${ms(sequential.p95)}`);
+    const direct = await time(async () => {
+      const c = await ctx();
+      await Promise.all([syncStatus(bench.db, c), listManagers(bench.db, c), listPipelines(bench.db)]);
+    }, 10);
+    out(`${'(reference lists, SQL)'.padEnd(36)}${ms(direct.p50)}${ms(direct.p95)}`);
+    await server.close();
+    return lines;
+  } finally {
+    await bench.stop();
+  }
+}
