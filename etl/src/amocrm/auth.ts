@@ -109,7 +109,10 @@ class OAuthStore {
     // Requests queued with the old token come back 401 after this process already refreshed: nothing to do.
     if (this.current && this.current.access_token !== rejected && !nearExpiry(this.current)) return true;
     // If another process already rotated the pair, the row's token differs from the rejected one: use it.
-    await this.single(() => this.update((r) => r.access_token === rejected));
+    const stale = (r: Row) => r.access_token === rejected;
+    const row = await this.single(() => this.update(stale));
+    // Joined a look-up started for another reason (a near-expiry check) that kept the rejected token: refresh.
+    if (stale(row)) await this.single(() => this.update(stale));
     return true;
   }
 
