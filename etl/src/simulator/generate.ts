@@ -211,8 +211,8 @@ function activity(store: Store, rng: Rng, clock: ZoneClock, lead: LeadRec, from:
     if (user === null) continue;
     const till = at + rng.int(1, 3) * DAY;
     const task = newTask(store, rng, { entityType: 'leads', entityId: lead.id }, user, at, till);
-    const doneAt = clock.workTime(till - rng.int(0, DAY) + rng.int(0, 2 * DAY), rng);
-    if (doneAt < now) completeTask(store, rng, task, Math.max(doneAt, at + 60));
+    const doneAt = Math.max(at + 60, clock.workTime(till - rng.int(0, DAY) + rng.int(0, 2 * DAY), rng));
+    if (doneAt < now) completeTask(store, rng, task, doneAt);
     if (rng.chance(0.02)) store.deleteTask(task, Math.min(now - 1, Math.max(task.updatedAt, at) + 3600), user);
   }
   const owner = store.user(lead.responsibleUserId);

@@ -350,7 +350,7 @@ export class Store {
       list.push(task);
       this.leadTasks.set(task.entityId, list);
     }
-    this.version++;
+    this.addEvent({ type: 'task_added', entityId: task.id, entityType: 'task', createdBy: task.createdBy, createdAt: task.createdAt, valueBefore: [], valueAfter: [] });
     return task;
   }
 
@@ -359,7 +359,7 @@ export class Store {
     task.result = resultText ? { text: resultText } : [];
     task.updatedAt = Math.max(task.updatedAt, at);
     task.updatedBy = by;
-    this.version++;
+    this.addEvent({ type: 'task_completed', entityId: task.id, entityType: 'task', createdBy: by, createdAt: at, valueBefore: [], valueAfter: [] });
   }
 
   /** Tasks have no trash: they vanish and only a task_deleted event tells. */

@@ -123,6 +123,9 @@ describe('generated agency', () => {
     expect(tasks.some((t) => t.is_completed && t.result.text)).toBe(true);
     expect(tasks.some((t) => !t.is_completed && Array.isArray(t.result))).toBe(true);
     expect((ds.events as any[]).some((e) => e.type === 'task_deleted' && e.entity_type === 'task')).toBe(true);
+    // every completed task has a task_completed event at its updated_at (there is no completed_at field)
+    const completedAt = new Map((ds.events as any[]).filter((e) => e.type === 'task_completed').map((e) => [e.entity_id, e.created_at]));
+    for (const t of tasks.filter((x) => x.is_completed)) expect([t.id, completedAt.get(t.id)]).toEqual([t.id, t.updated_at]);
     // closest_task_at is the nearest open task's deadline
     const lead = (ds.leads as any[]).find((l) => l.closest_task_at !== null);
     const nearest = Math.min(...open.filter((t) => t.entity_type === 'leads' && t.entity_id === lead.id).map((t) => t.complete_till));
@@ -185,12 +188,12 @@ describe('scale', () => {
     const big = await startSimulator({ seed: 9, now: NOW, rps: 0, size: { leads: 10000 } });
     const startMs = Date.now() - t0;
     try {
-      expect(startMs).toBeLessThan(15000); // measured ~1.5 s; generous for a loaded 2-core box
+      expect(startMs).toBeLessThan(30000); // measured ~1.5 s idle; generous for a 2-core box shared by six
       const first = await get(big, '/api/v4/events?limit=100');
       expect(first.status).toBe(200);
       const t1 = Date.now();
       for (let page = 2; page <= 21; page++) expect((await get(big, `/api/v4/events?limit=100&page=${page}`)).status).toBe(200);
-      expect((Date.now() - t1) / 20).toBeLessThan(100); // cached sort: pages are cheap
+      expect((Date.now() - t1) / 20).toBeLessThan(250); // measured ~3 ms per page idle: no per-request sort
     } finally {
       await big.close();
     }
