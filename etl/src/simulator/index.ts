@@ -168,6 +168,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         const answer = oauth.exchange(body);
         return send(answer.status, JSON.stringify(answer.body), answer.problem ? 'application/problem+json' : 'application/json');
       }
+      if (pathname === '/oauth2/account/current/subdomain') {
+        // where a (possibly renamed) account lives now, found by its refresh token (reference §1.3)
+        const refresh = String(req.headers['x-refresh-token'] ?? '');
+        if (!oauth || !oauth.knowsRefreshToken(refresh)) return problem(401, 'Unauthorized', 'Unknown refresh token');
+        const [, host] = /^https?:\/\/([^/]+)/.exec(base) ?? [];
+        const body = { id: store.account.id, subdomain, domain: host ?? `${subdomain}.amocrm.ru`, top_level_domain: 'ru' };
+        return send(200, JSON.stringify(body), 'application/json');
+      }
       if (!pathname.startsWith('/api/v4/')) return problem(404, 'Not Found', `No route ${pathname}`);
       const auth = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
       const token = auth?.[1];

@@ -51,6 +51,12 @@ export class OAuthServer {
     for (const t of this.access.keys()) this.access.set(t, 0);
   }
 
+  /** Whether a refresh token was issued here and has not expired (used or not). */
+  knowsRefreshToken(token: string): boolean {
+    const entry = this.refresh.get(token);
+    return entry !== undefined && entry.expiresAt > Date.now();
+  }
+
   /** POST /oauth2/access_token with an already parsed body. */
   exchange(body: Record<string, unknown>): OAuthAnswer {
     const c = this.client;

@@ -63,6 +63,15 @@ describe('OAuth 2.0', () => {
     expect((await get(sim, '/api/v4/leads?limit=1', fresh.json.access_token)).status).toBe(200);
   });
 
+  it('tells the account domain for a known refresh token (X-Refresh-Token), 401 otherwise', async () => {
+    const pair = await post(sim, '/oauth2/access_token', { ...creds, grant_type: 'authorization_code', code: sim.issueAuthCode() });
+    const res = await fetch(`${sim.url}/oauth2/account/current/subdomain`, { headers: { 'X-Refresh-Token': pair.json.refresh_token } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: expect.any(Number), subdomain: 'demo', domain: expect.any(String) });
+    const unknown = await fetch(`${sim.url}/oauth2/account/current/subdomain`, { headers: { 'X-Refresh-Token': 'def502-nope' } });
+    expect(unknown.status).toBe(401);
+  });
+
   it('rejects a body that is not JSON and an unsupported grant', async () => {
     const res = await fetch(`${sim.url}/oauth2/access_token`, { method: 'POST', body: 'not json', headers: { 'Content-Type': 'application/json' } });
     expect(res.status).toBe(400);
