@@ -68,7 +68,8 @@ describe('the client against the amoCRM simulator', () => {
 
   it('absorbs 429 bursts: an unthrottled client is pushed back and still gets everything', async () => {
     const c = client({ rps: 0 });
-    const results = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => walk(c)));
+    // 4 walkers x 3 pages sent back to back: 12 requests within a few ms against a limit of 7 per second.
+    const results = await Promise.all([0, 1, 2, 3].map(() => walk(c)));
     for (const pages of results) expect(pages.flat()).toHaveLength(ids.length);
     expect(sim.stats().throttled).toBeGreaterThan(0);
     expect(c.stats().throttled).toBe(sim.stats().throttled);
@@ -82,6 +83,17 @@ describe('the client against the amoCRM simulator', () => {
     expect(s.throttled).toBe(0);
     expect(s.maxPerSecond).toBeLessThanOrEqual(6);
     expect(s.total).toBe(5 * Math.ceil(ids.length / 250));
+  });
+
+  it('20 concurrent walkers at rps 7 (the simulator\'s own limit): not one 429, no second above 7', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const c = client({ rps: 7 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => walk(c)));
+    for (const pages of results) expect(pages.flat()).toHaveLength(ids.length);
+    const s = sim.stats();
+    expect(s.throttled).toBe(0);
+    expect(s.maxPerSecond).toBeLessThanOrEqual(7);
+    expect(s.total).toBe(20 * Math.ceil(ids.length / 250));
   });
 
   it('a malformed JSON page is a clear error and nothing of it is yielded', async () => {
