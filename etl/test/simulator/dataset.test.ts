@@ -199,3 +199,24 @@ describe('scale', () => {
     }
   });
 });
+
+describe('size options', () => {
+  it('small and odd sizes stay consistent; bad sizes fail with a clear message', async () => {
+    for (const size of [{ managers: 1, pipelines: 1, months: 0.5, leads: 40 }, { managers: 2, pipelines: 5, months: 24, leads: 300 }, { leads: 0 }]) {
+      const s = await startSimulator({ seed: 12, now: NOW, size, timezone: 'America/New_York' });
+      try {
+        const d = s.dataset();
+        expect(d.pipelines).toHaveLength(size.pipelines ?? 3);
+        expect(d.leads.length + d.deletedLeads.length).toBeLessThanOrEqual(size.leads);
+        expect(historyViolations(d)).toEqual([]);
+        if (size.leads === 0) expect((await get(s, '/api/v4/leads')).status).toBe(204);
+      } finally {
+        await s.close();
+      }
+    }
+    await expect(startSimulator({ size: { managers: 0 } })).rejects.toThrow(/size.managers must be a positive integer/);
+    await expect(startSimulator({ size: { leads: -1 } })).rejects.toThrow(/size.leads/);
+    await expect(startSimulator({ now: 'yesterday' })).rejects.toThrow(/now must be an ISO-8601 instant/);
+    await expect(startSimulator({ timezone: 'Mars/Olympus' })).rejects.toThrow(/unknown time zone/);
+  });
+});
