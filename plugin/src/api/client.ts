@@ -1,6 +1,6 @@
 import { getBackendSrv } from '@grafana/runtime';
 import { lastValueFrom } from 'rxjs';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 import { AmokpiError, toAmokpiError } from './errors';
 
@@ -24,7 +24,7 @@ export class AmokpiClient {
     return `${this.baseUrl}${path}${query ? `?${query}` : ''}`;
   }
 
-  async get<S extends z.ZodType>(path: string, params: QueryParams, schema: S): Promise<z.output<S>> {
+  async get<S extends z.ZodMiniType>(path: string, params: QueryParams, schema: S): Promise<z.output<S>> {
     let data: unknown;
     try {
       const response = await lastValueFrom(

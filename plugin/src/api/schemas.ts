@@ -1,24 +1,26 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 // Response payloads of the amokpi KPI API (shared/KPI.md, HTTP section). Optional/nullable where the
 // contract allows a missing figure, so a partial answer still renders instead of failing the panel.
-const amount = z.number().nullable();
-const count = z.number().nullable().optional();
-const band = z.enum(['red', 'yellow', 'green']).nullable();
+// zod/mini keeps the bundle small (tree-shakable functions instead of methods).
+const amount = z.nullable(z.number());
+const count = z.optional(z.nullable(z.number()));
+const text = z.nullable(z.string());
+const band = z.nullable(z.enum(['red', 'yellow', 'green']));
 
 export const bandsSchema = z.object({ red: z.number(), green: z.number() });
 
 export const managersKpiSchema = z.object({
   date: z.string(),
-  periodStart: z.string().optional(),
-  asOf: z.string().optional(),
-  timezone: z.string().optional(),
-  currency: z.string().nullable().optional(),
-  bands: bandsSchema.optional(),
+  periodStart: z.optional(z.string()),
+  asOf: z.optional(z.string()),
+  timezone: z.optional(z.string()),
+  currency: z.optional(text),
+  bands: z.optional(bandsSchema),
   rows: z.array(
     z.object({
       managerId: z.number(),
-      managerName: z.string().nullable(),
+      managerName: text,
       planAmount: amount,
       wonAmount: z.number(),
       wonCount: z.number(),
@@ -34,13 +36,13 @@ export const managersKpiSchema = z.object({
 export type ManagersKpi = z.infer<typeof managersKpiSchema>;
 
 export const activitySchema = z.object({
-  timezone: z.string().optional(),
-  messageMinutes: z.number().optional(),
+  timezone: z.optional(z.string()),
+  messageMinutes: z.optional(z.number()),
   rows: z.array(
     z.object({
       date: z.string(),
       managerId: z.number(),
-      managerName: z.string().nullable(),
+      managerName: text,
       callMinutes: z.number(),
       messages: z.number(),
       activityMinutes: z.number(),
@@ -50,21 +52,21 @@ export const activitySchema = z.object({
 export type ActivityKpi = z.infer<typeof activitySchema>;
 
 export const staleDealsSchema = z.object({
-  asOf: z.string().optional(),
+  asOf: z.optional(z.string()),
   rows: z.array(
     z.object({
       leadId: z.number(),
-      leadName: z.string().nullable(),
-      managerId: z.number().nullable(),
-      managerName: z.string().nullable(),
-      pipelineId: z.number().nullable(),
-      pipelineName: z.string().nullable(),
-      statusId: z.number().nullable(),
-      statusName: z.string().nullable(),
-      price: z.number().nullable(),
+      leadName: text,
+      managerId: z.nullable(z.number()),
+      managerName: text,
+      pipelineId: z.nullable(z.number()),
+      pipelineName: text,
+      statusId: z.nullable(z.number()),
+      statusName: text,
+      price: z.nullable(z.number()),
       daysInStatus: z.number(),
-      enteredAt: z.string().nullable(),
-      url: z.string().nullable(),
+      enteredAt: text,
+      url: text,
     })
   ),
 });
@@ -81,30 +83,37 @@ export const DEPARTMENT_FIGURES = [
 ] as const;
 export type DepartmentFigure = (typeof DEPARTMENT_FIGURES)[number];
 
+const figure = z.optional(amount);
 const departmentPeriod = z.object({
   date: z.string(),
-  asOf: z.string().optional(),
-  ...Object.fromEntries(DEPARTMENT_FIGURES.map((f) => [f, amount.optional()])),
-}) as unknown as z.ZodType<{ date: string; asOf?: string } & Partial<Record<DepartmentFigure, number | null>>>;
+  asOf: z.optional(z.string()),
+  wonAmount: figure,
+  wonCount: figure,
+  avgWonAmount: figure,
+  inProgressAmount: figure,
+  inProgressCount: figure,
+  planAmount: figure,
+  planRemainder: figure,
+});
 
-const change = z.object({ abs: amount.optional(), pct: amount.optional() }).nullable();
+const change = z.nullable(z.object({ abs: figure, pct: figure }));
 
 export const departmentSchema = z.object({
   current: departmentPeriod,
   previous: departmentPeriod,
-  change: z.record(z.string(), change).optional(),
-  currency: z.string().nullable().optional(),
+  change: z.optional(z.record(z.string(), change)),
+  currency: z.optional(text),
 });
 export type DepartmentKpi = z.infer<typeof departmentSchema>;
 
-export const managerSchema = z.object({ id: z.number(), name: z.string().nullable(), isActive: z.boolean().optional() });
+export const managerSchema = z.object({ id: z.number(), name: text, isActive: z.optional(z.boolean()) });
 export const managersListSchema = z.array(managerSchema);
 export type Manager = z.infer<typeof managerSchema>;
 
 export const pipelineSchema = z.object({
   id: z.number(),
   name: z.string(),
-  statuses: z.array(z.object({ id: z.number(), name: z.string(), type: z.number().nullable().optional() })).optional(),
+  statuses: z.optional(z.array(z.object({ id: z.number(), name: z.string(), type: z.optional(z.nullable(z.number())) }))),
 });
 export const pipelinesListSchema = z.array(pipelineSchema);
 export type Pipeline = z.infer<typeof pipelineSchema>;
@@ -119,35 +128,34 @@ export interface StreamSync {
   error: string | null;
 }
 
-const when = z.union([z.string(), z.null()]).optional();
-const streamEntry = z
-  .object({
-    stream: z.string().optional(),
-    name: z.string().optional(),
-    startedAt: when,
-    finishedAt: when,
-    rows: z.number().nullable().optional(),
-    fetched: z.number().nullable().optional(),
-    upserted: z.number().nullable().optional(),
-    requests: z.number().nullable().optional(),
-    error: z.string().nullable().optional(),
-  })
-  .passthrough();
+const when = z.optional(text);
+const num = z.optional(z.nullable(z.number()));
+const streamEntry = z.looseObject({
+  stream: z.optional(z.string()),
+  name: z.optional(z.string()),
+  startedAt: when,
+  finishedAt: when,
+  rows: num,
+  fetched: num,
+  upserted: num,
+  requests: num,
+  error: when,
+});
+type StreamEntry = z.infer<typeof streamEntry>;
 
 // KPI.md fixes what /status says (last sync per stream, lag, zone, currency) but not its exact keys, so
 // streams are accepted as an array or as an object keyed by stream name.
-export const statusSchema = z
-  .object({
-    streams: z.union([z.array(streamEntry), z.record(z.string(), streamEntry)]).optional(),
-    lagSeconds: z.number().nullable().optional(),
-    dataLagSeconds: z.number().nullable().optional(),
-    timezone: z.string().optional(),
-    currency: z.string().nullable().optional(),
-    now: z.string().optional(),
-  })
-  .passthrough()
-  .transform((s) => {
-    const entries: Array<[string | undefined, z.infer<typeof streamEntry>]> = Array.isArray(s.streams)
+export const statusSchema = z.pipe(
+  z.looseObject({
+    streams: z.optional(z.union([z.array(streamEntry), z.record(z.string(), streamEntry)])),
+    lagSeconds: num,
+    dataLagSeconds: num,
+    timezone: z.optional(z.string()),
+    currency: z.optional(text),
+    now: z.optional(z.string()),
+  }),
+  z.transform((s) => {
+    const entries: Array<[string | undefined, StreamEntry]> = Array.isArray(s.streams)
       ? s.streams.map((e) => [undefined, e])
       : Object.entries(s.streams ?? {});
     const streams: StreamSync[] = entries.map(([key, e]) => ({
@@ -166,5 +174,6 @@ export const statusSchema = z
       /** The server's "now" (AMOKPI_NOW may freeze it), as epoch ms. */
       now: s.now ? Date.parse(s.now) : null,
     };
-  });
-export type Status = z.infer<typeof statusSchema>;
+  })
+);
+export type Status = z.output<typeof statusSchema>;
