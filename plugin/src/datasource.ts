@@ -38,9 +38,6 @@ import { migrateQuery } from './migrate';
 import { describeAge } from './status';
 import { AmokpiOptions, AmokpiQuery, DEFAULT_QUERY } from './types';
 
-/** What a dashboard variable query may ask for (the variable editor's text, or {query: text}). */
-export const VARIABLE_QUERIES = ['managers', 'pipelines'] as const;
-
 export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   readonly api: AmokpiClient;
   private account?: Promise<Status>;

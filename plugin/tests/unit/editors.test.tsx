@@ -7,7 +7,7 @@ import { QueryEditor } from '../../src/components/QueryEditor';
 import { TEST_IDS } from '../../src/components/testIds';
 import { DataSource } from '../../src/datasource';
 import { AmokpiOptions, AmokpiQuery, AmokpiSecureOptions } from '../../src/types';
-import { fakeFetch } from '../support/fakeBackend';
+import { Handler, fakeFetch } from '../support/fakeBackend';
 import * as fx from '../support/fixtures';
 import { instanceSettings } from '../support/settings';
 import { FakeTemplateSrv } from '../support/templateSrv';
@@ -52,10 +52,11 @@ describe('ConfigEditor', () => {
 
 describe('QueryEditor', () => {
   const BASE = '/api/datasources/proxy/uid/amokpi';
-  async function setup(query: Partial<AmokpiQuery>) {
+  async function setup(query: Partial<AmokpiQuery>, handlers: Record<string, Handler> = {}) {
     mockFetch = fakeFetch(BASE, {
       '/api/v1/managers': () => fx.managers,
       '/api/v1/pipelines': () => fx.pipelines,
+      ...handlers,
     }).fetch;
     const ds = new DataSource(instanceSettings(BASE), new FakeTemplateSrv([{ name: 'manager', current: '11' }]));
     const onChange = jest.fn();
@@ -100,5 +101,10 @@ describe('QueryEditor', () => {
     fireEvent.blur(date);
     expect(onChange).not.toHaveBeenCalled();
     expect(screen.getByText('A date like 2026-03-31, or a variable')).toBeInTheDocument();
+  });
+
+  it('says why the manager list is empty when the API refuses it', async () => {
+    await setup({ version: 1, queryType: 'tasks' }, { '/api/v1/managers': () => ({ status: 401, data: { detail: 'bad token' } }) });
+    expect(screen.getByText(/refused the API token \(401\)/)).toBeInTheDocument();
   });
 });
