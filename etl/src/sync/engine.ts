@@ -4,9 +4,10 @@ import type { Db } from '../db/pgp';
 import { log, scrub } from '../log';
 import { withSyncLock } from './lock';
 import { closeRun, openRun } from './runs';
+import { PageQueue } from './queue';
 import { loadState, saveState } from './state';
 import { STREAMS, streamNames } from './streams';
-import type { ProgressEvent, ReadContext, Stream, StreamResult, SyncMode } from './types';
+import type { ProgressEvent, ReadContext, Stream, StreamPage, StreamResult, SyncMode } from './types';
 
 export type { StreamResult, SyncMode, ProgressEvent } from './types';
 
@@ -21,6 +22,10 @@ export interface SyncOptions {
   signal?: AbortSignal;
   progress?: (e: ProgressEvent) => void;
 }
+
+/** Pages fetched ahead of the writer, and the most rows one transaction takes. */
+const PREFETCH_PAGES = 8;
+const MAX_BATCH_ROWS = 2500;
 
 export class UnknownStreamError extends Error {
   override name = 'UnknownStreamError';
@@ -85,20 +90,37 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
     const state = mode === 'full' ? undefined : await loadState(db, stream.name);
     const reconcile = stream.reconcile && (mode === 'full' || stream.reconcileEveryRun);
     const seen = reconcile ? new Set<string | number>() : undefined;
-    for await (const page of stream.read(ctx, state)) {
-      const items = dedup(stream, page.items);
-      result.fetched += page.items.length;
-      if (seen) for (const it of items) seen.add(stream.key(it));
-      const t0 = Date.now();
-      const w = await db.tx(async (tx) => {
-        const r = await stream.write(tx, items);
-        await saveState(tx, stream.name, page.state);
-        return r;
-      });
-      result.dbMs! += Date.now() - t0;
-      result.upserted += w.upserted;
-      result.deleted += w.deleted;
-      emit('page', page.progress);
+    const queue = new PageQueue<StreamPage<T>>(PREFETCH_PAGES);
+    const reader = (async () => {
+      try {
+        for await (const page of stream.read(ctx, state)) await queue.push(page);
+        queue.end();
+      } catch (err) {
+        queue.end(err);
+      }
+    })();
+    try {
+      for (let batch = await queue.take(MAX_BATCH_ROWS); batch; batch = await queue.take(MAX_BATCH_ROWS)) {
+        const all = batch.length === 1 ? batch[0]!.items : batch.flatMap((p) => p.items);
+        const items = dedup(stream, all);
+        const last = batch[batch.length - 1]!;
+        result.fetched += all.length;
+        if (seen) for (const it of items) seen.add(stream.key(it));
+        const t0 = Date.now();
+        // The rows of these pages and the cursor after the last of them: one transaction.
+        const w = await db.tx(async (tx) => {
+          const r = await stream.write(tx, items);
+          await saveState(tx, stream.name, last.state);
+          return r;
+        });
+        result.dbMs! += Date.now() - t0;
+        result.upserted += w.upserted;
+        result.deleted += w.deleted;
+        emit('page', last.progress);
+      }
+    } finally {
+      queue.cancel();
+      await reader;
     }
     if (signal?.aborted) {
       result.error = 'aborted: stopped after the last committed page';

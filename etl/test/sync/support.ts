@@ -3,6 +3,7 @@ import { createAmoClient, type AmoClient } from '../../src/amocrm/client';
 import { longLivedAuth } from '../../src/amocrm/auth';
 import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/pgp';
+import { createLogger, setLogger } from '../../src/log';
 import { startSimulator, type SimDataset, type Simulator, type SimulatorOptions } from '../../src/simulator';
 
 export const TOKEN = 'sim-token-for-sync-tests';
@@ -111,3 +112,6 @@ export async function dropQuietly(t: { db: Db; drop(): Promise<void> }): Promise
   (t.db.$pool as unknown as NodeJS.EventEmitter).on('error', () => undefined);
   await t.drop();
 }
+
+// The engine logs failures through the process-wide logger; keep test output readable.
+setLogger(createLogger({ level: 'silent' }));

@@ -1,14 +1,14 @@
 import { markLeadsDeleted } from '../deletions';
 import { leadSchema, type AmoLead } from '../schemas';
-import { upserter } from '../upsert';
+import { tsColumn, upserter } from '../upsert';
 import { ascendingWalk, type AscendingState } from '../walk';
 import type { Stream } from '../types';
 import { LEAD_COLUMNS, leadRow } from './leads';
 
 // A lead first met in the trash is stored with its trash data; a known lead keeps the data it had alive.
-const insertMissing = upserter<ReturnType<typeof leadRow> & { deleted_at: Date | null }>({
+const insertMissing = upserter<ReturnType<typeof leadRow> & { deleted_at: number | null }>({
   table: { schema: 'amo', table: 'leads' },
-  columns: [...LEAD_COLUMNS, { name: 'deleted_at', cast: 'timestamptz' }],
+  columns: [...LEAD_COLUMNS, tsColumn('deleted_at')],
   key: ['id'],
   immutable: true,
 });
@@ -28,7 +28,7 @@ export const deletedLeads: Stream<AmoLead> = {
   key: (l) => l.id,
   version: (l) => l.updated_at,
   async write(tx, items) {
-    const inserted = await insertMissing(tx, items.map((l) => ({ ...leadRow(l), deleted_at: new Date(l.updated_at * 1000) })));
+    const inserted = await insertMissing(tx, items.map((l) => ({ ...leadRow(l), deleted_at: l.updated_at })));
     const marked = await markLeadsDeleted(tx, items.map((l) => ({ id: l.id, at: l.updated_at })));
     return { upserted: 0, deleted: inserted + marked };
   },

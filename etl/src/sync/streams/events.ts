@@ -1,6 +1,6 @@
 import { applyLeadDeletionEvents, deleteTasks } from '../deletions';
 import { eventSchema, type AmoEvent } from '../schemas';
-import { ts, upserter } from '../upsert';
+import { ts, tsColumn, upserter } from '../upsert';
 import { descendingWalk, type DescendingState } from '../walk';
 import type { Stream } from '../types';
 
@@ -12,7 +12,7 @@ const wanted = new Set<string>(EVENT_TYPES);
 
 const insert = upserter({
   table: { schema: 'amo', table: 'events' },
-  columns: ['id', 'type', 'entity_id', 'entity_type', 'created_by', { name: 'created_at', cast: 'timestamptz' },
+  columns: ['id', 'type', 'entity_id', 'entity_type', 'created_by', tsColumn('created_at'),
     { name: 'value_before', cast: 'jsonb' }, { name: 'value_after', cast: 'jsonb' }],
   key: ['id'],
   immutable: true,

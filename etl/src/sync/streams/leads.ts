@@ -1,14 +1,14 @@
 import type { Tx } from '../../db/pgp';
 import { markLeadsDeleted } from '../deletions';
 import { leadSchema, type AmoLead } from '../schemas';
-import { rawOf, ts, upserter } from '../upsert';
+import { rawOf, ts, tsColumn, upserter } from '../upsert';
 import { ascendingWalk, type AscendingState, type ListSpec } from '../walk';
 import type { Stream } from '../types';
 
 export const LEAD_COLUMNS = [
   'id', 'name', 'price', 'responsible_user_id', 'pipeline_id', 'status_id', 'created_by',
-  { name: 'created_at', cast: 'timestamptz' }, { name: 'updated_at', cast: 'timestamptz' },
-  { name: 'closed_at', cast: 'timestamptz' }, { name: 'raw', cast: 'jsonb' },
+  tsColumn('created_at'), tsColumn('updated_at'),
+  tsColumn('closed_at'), { name: 'raw', cast: 'jsonb' },
 ];
 
 export function leadRow(l: AmoLead) {

@@ -1,5 +1,5 @@
 import { noteSchema, type AmoNote } from '../schemas';
-import { ts, upserter } from '../upsert';
+import { ts, tsColumn, upserter } from '../upsert';
 import { ascendingWalk, type AscendingState } from '../walk';
 import type { Stream } from '../types';
 
@@ -8,7 +8,7 @@ const CALL_TYPES = ['call_in', 'call_out'];
 const upsert = upserter({
   table: { schema: 'amo', table: 'notes' },
   columns: ['entity_type', 'id', 'entity_id', 'note_type', 'responsible_user_id', 'created_by',
-    { name: 'created_at', cast: 'timestamptz' }, { name: 'updated_at', cast: 'timestamptz' },
+    tsColumn('created_at'), tsColumn('updated_at'),
     'duration_seconds', 'uniq', { name: 'params', cast: 'jsonb' }],
   key: ['entity_type', 'id'],
 });

@@ -1,6 +1,6 @@
 import type { Tx } from '../../db/pgp';
 import { taskSchema, type AmoTask } from '../schemas';
-import { rawOf, ts, upserter } from '../upsert';
+import { rawOf, ts, tsColumn, upserter } from '../upsert';
 import { idOrderWalk, type IdOrderState } from '../walk';
 import type { Stream } from '../types';
 
@@ -8,8 +8,8 @@ const upsert = upserter({
   table: { schema: 'amo', table: 'tasks' },
   columns: [
     'id', 'responsible_user_id', 'entity_id', 'entity_type', 'task_type_id', 'text', 'is_completed',
-    { name: 'complete_till', cast: 'timestamptz' }, { name: 'created_at', cast: 'timestamptz' },
-    { name: 'updated_at', cast: 'timestamptz' }, { name: 'raw', cast: 'jsonb' },
+    tsColumn('complete_till'), tsColumn('created_at'),
+    tsColumn('updated_at'), { name: 'raw', cast: 'jsonb' },
   ],
   key: ['id'],
 });
