@@ -1,12 +1,13 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ADMIN_TOKEN, ANNA, BORIS, seed, testConfig } from '../kpi/fixture';
-import { serve } from '../kpi/http';
+import { ignoreTeardownErrors, serve } from '../kpi/http';
 
 describe('KPI API: tokens, validation, plans', () => {
   let t: TestDatabase;
   let api: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
     api = await serve(testConfig(), t.db);
   });

@@ -2,7 +2,7 @@ import { API_PREFIX, buildApp } from '../../src/api/server';
 import { openapi } from '../../src/api/openapi';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ADMIN_TOKEN, seed, testConfig } from '../kpi/fixture';
-import { serve } from '../kpi/http';
+import { ignoreTeardownErrors, serve } from '../kpi/http';
 
 interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
 
@@ -26,6 +26,7 @@ describe('OpenAPI document', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
   });
   afterAll(() => t.drop());

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ANNA, BORIS, CARL, DINA, PARTNERS, SALES, seed, testConfig } from './fixture';
-import { serve } from './http';
+import { ignoreTeardownErrors, serve } from './http';
 
 /** Every KPI of KPI.md through the real HTTP API over a hand-built account; expected numbers worked out by hand. */
 describe('KPI figures (hand-built account, now = 2026-11-27 15:00 Moscow)', () => {
@@ -8,6 +8,7 @@ describe('KPI figures (hand-built account, now = 2026-11-27 15:00 Moscow)', () =
   let api: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
     api = await serve(testConfig(), t.db);
   });

@@ -1,10 +1,12 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { seed } from './fixture';
+import { ignoreTeardownErrors } from './http';
 
 describe('kpi schema', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
   });
   afterAll(() => t.drop());

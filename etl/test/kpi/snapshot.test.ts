@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { snapshotDay, backfillSnapshots } from '../../src/kpi/snapshot';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ANNA, BORIS, NOW, seed, testConfig } from './fixture';
-import { serve } from './http';
+import { ignoreTeardownErrors, serve } from './http';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
@@ -17,6 +17,7 @@ describe('daily snapshots', () => {
   const config = testConfig();
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
     api = await serve(config, t.db);
   });
@@ -89,6 +90,7 @@ describe('plans CLI: set, import, export', () => {
   let dir: string;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
     await seed(t.db);
     env = { ...process.env, DATABASE_URL: t.url, AMOKPI_NOW: NOW, LOG_LEVEL: 'silent' };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amokpi-plans-'));
