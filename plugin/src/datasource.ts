@@ -76,7 +76,7 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
         });
       }
     });
-    return errors.length ? { data, errors, error: errors[0] } : { data };
+    return errors.length ? { data, errors } : { data };
   }
 
   private async runQuery(query: AmokpiQuery, request: DataQueryRequest<AmokpiQuery>): Promise<DataFrame[]> {

@@ -1,4 +1,4 @@
-import React, { ChangeEvent, useEffect, useMemo, useState } from 'react';
+import React, { ChangeEvent, useEffect, useMemo } from 'react';
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
 import { InlineField, Input, Select, Stack } from '@grafana/ui';
 
@@ -7,9 +7,19 @@ import { migrateQuery } from '../migrate';
 import { AmokpiOptions, AmokpiQuery, QUERY_TYPES, QueryType, queryTypeInfo } from '../types';
 import { EntitySelect } from './EntitySelect';
 import { TEST_IDS } from './testIds';
+import { useDraft } from './useDraft';
 import { useOptions } from './useOptions';
 
 type Props = QueryEditorProps<DataSource, AmokpiQuery, AmokpiOptions>;
+
+const loadManagers = async (ds: DataSource): Promise<Array<SelectableValue<string>>> =>
+  (await ds.getManagers()).map((m) => ({
+    label: m.name ?? `#${m.id}`,
+    value: String(m.id),
+    description: m.isActive === false ? 'неактивен / inactive' : undefined,
+  }));
+const loadPipelines = async (ds: DataSource): Promise<Array<SelectableValue<string>>> =>
+  (await ds.getPipelines()).map((p) => ({ label: p.name, value: String(p.id) }));
 
 const typeOptions: Array<SelectableValue<QueryType>> = QUERY_TYPES.map((t) => ({
   label: t.label,
@@ -26,18 +36,13 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
   }, [query, saved, onChange]);
 
   const info = queryTypeInfo(query.queryType);
-  const managers = useOptions(
-    async () => (await datasource.getManagers()).map((m) => ({ label: m.name ?? `#${m.id}`, value: String(m.id), description: m.isActive === false ? 'inactive' : undefined })),
-    [datasource]
-  );
-  const pipelines = useOptions(async () => (await datasource.getPipelines()).map((p) => ({ label: p.name, value: String(p.id) })), [datasource]);
+  const managers = useOptions(datasource, loadManagers);
+  const pipelines = useOptions(datasource, loadPipelines);
   const variables = useMemo(() => datasource.variableNames(), [datasource]);
 
   // Text fields commit on blur, so a half-typed date or number never runs a query.
-  const [minDays, setMinDays] = useState(String(query.minDays ?? ''));
-  const [date, setDate] = useState(query.date ?? '');
-  useEffect(() => setMinDays(String(query.minDays ?? '')), [query.minDays]);
-  useEffect(() => setDate(query.date ?? ''), [query.date]);
+  const [minDays, setMinDays] = useDraft(String(query.minDays ?? ''));
+  const [date, setDate] = useDraft(query.date ?? '');
 
   const update = (patch: Partial<AmokpiQuery>) => {
     onChange({ ...query, ...patch });
