@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { rule, type ProvisionedRule } from './files';
+import { rule, type ProvisionedRule, ignoreTerminationOnDrop } from './files';
 
 /**
  * Runs each provisioned alert rule the way Grafana evaluates it: the rule's SQL on real Postgres as the
@@ -71,6 +71,7 @@ describe('alert rules on real Postgres', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTerminationOnDrop(t.db);
     await t.db.none(`
       INSERT INTO amo.users (id, name, is_active, raw) VALUES (1, 'Анна', true, '{}'), (2, 'Борис', true, '{}'), (3, 'Вера', true, '{}');
       INSERT INTO amo.pipelines (id, name) VALUES (10, 'Продажи');
@@ -149,6 +150,7 @@ describe('the read-only database role', () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTerminationOnDrop(t.db);
   });
   afterAll(() => t.drop());
 

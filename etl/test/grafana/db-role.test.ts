@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { pgp } from '../../src/db/pgp';
 import { scramVerifier, setGrafanaRolePassword } from '../../src/grafana/dbRole';
 import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ignoreTerminationOnDrop } from './files';
 import { ADMIN_URL_ENV } from '../support/paths';
 import { startFakeGrafana } from './fakeGrafana';
 
@@ -30,6 +31,7 @@ describe('0009_grafana_role and the role password', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTerminationOnDrop(t.db);
   });
   afterAll(() => t.drop());
 

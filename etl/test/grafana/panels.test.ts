@@ -2,7 +2,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { listFiles, readJson } from './files';
+import { listFiles, readJson, ignoreTerminationOnDrop } from './files';
 import { MARKER, type PanelResult } from './panelFrames';
 
 const run = promisify(execFile);
@@ -83,6 +83,7 @@ describe('Postgres panels and variables on real Postgres as the read-only role',
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
+    ignoreTerminationOnDrop(t.db);
     await t.db.none(`
       INSERT INTO amo.account (id, name, subdomain, currency, timezone, raw) VALUES (1, 'Demo', 'demo', 'RUB', 'Europe/Moscow', '{}');
       INSERT INTO app.sync_runs (stream, started_at, finished_at, requests, throttled, error) VALUES
