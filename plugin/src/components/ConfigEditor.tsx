@@ -7,7 +7,7 @@ import { TEST_IDS } from './testIds';
 
 type Props = DataSourcePluginOptionsEditorProps<AmokpiOptions, AmokpiSecureOptions>;
 
-/** A URL the data proxy can forward to: http(s), and no trailing slash (the route appends /api). */
+/** A URL the data proxy can forward to: http(s); a trailing slash is dropped on blur (the route appends /api). */
 export function urlProblem(url: string | undefined): string | undefined {
   if (!url) {
     return 'Enter the address of the amokpi ETL, e.g. http://amokpi:8080';
@@ -23,8 +23,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const [touched, setTouched] = useState(false);
   const problem = urlProblem(jsonData.url);
 
-  const onUrlChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({ ...options, jsonData: { ...jsonData, url: event.target.value.trim().replace(/\/+$/, '') } });
+  const setUrl = (url: string) => onOptionsChange({ ...options, jsonData: { ...jsonData, url } });
+  // Normalised when the field is left, not per keystroke (that would eat the slashes of "http://").
+  const onUrlBlur = () => {
+    setTouched(true);
+    const url = (jsonData.url ?? '').trim().replace(/\/+$/, '');
+    if (url !== jsonData.url) {
+      setUrl(url);
+    }
   };
   // The token goes to secureJsonData: Grafana encrypts it and never sends it back to the browser.
   const onTokenChange = (event: ChangeEvent<HTMLInputElement>) => {
@@ -57,8 +63,8 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           value={jsonData.url ?? ''}
           placeholder="http://amokpi:8080"
           width={48}
-          onChange={onUrlChange}
-          onBlur={() => setTouched(true)}
+          onChange={(event: ChangeEvent<HTMLInputElement>) => setUrl(event.target.value)}
+          onBlur={onUrlBlur}
         />
       </InlineField>
       <InlineField label="API token" labelWidth={16} tooltip="AMOKPI_API_TOKEN of the ETL (read-only token)">

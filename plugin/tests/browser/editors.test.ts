@@ -15,6 +15,7 @@ const PLUGIN = path.join(__dirname, '..', '..');
 const ARTIFACTS = path.join(PLUGIN, 'test-artifacts');
 const SCREENSHOTS = path.join(PLUGIN, '..', 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ETL_HOST = 'amokpi:8080';
 
 let etl: Etl;
 let proxy: DataProxy;
@@ -40,6 +41,8 @@ beforeAll(async () => {
     routes: pluginJson.routes as PluginRoute[],
     staticFiles: { '/': path.join(out, 'index.html'), '/harness.js': bundle, '/harness.css': bundle.replace(/\.js$/, '.css') },
     staticDirs: { '/public/build/img/icons/': path.dirname(require.resolve('@grafana/ui/package.json')) + '/dist/public/img/icons/' },
+    // The user types the ETL's service name, as in docker-compose; the stand-in resolves it to the test's port.
+    hosts: { [ETL_HOST]: new URL(etl.url).host },
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -90,7 +93,7 @@ async function runAndRead(run: number) {
 
 describe('config editor', () => {
   it('saves the URL and token, and Save & test explains a wrong token, then reports freshness', async () => {
-    await page.getByTestId('amokpi-config-url').fill(etl.url);
+    await page.getByTestId('amokpi-config-url').pressSequentially(`http://${ETL_HOST}/`); // typed, key by key
     await page.getByPlaceholder('AMOKPI_API_TOKEN').fill('wrong-token-123');
     const wrong = await saveAndTest();
     expect(wrong.status).toBe('error');
@@ -111,7 +114,7 @@ describe('config editor', () => {
     const down = await saveAndTest();
     expect(down.status).toBe('error');
     expect(down.text).toMatch(/^Cannot reach the amokpi API \(502\)/);
-    await url.fill(etl.url);
+    await url.fill(`http://${ETL_HOST}/`); // a trailing slash is dropped, so the route still ends in /api
     expect((await saveAndTest()).status).toBe('success');
   });
 });

@@ -23,10 +23,21 @@ function settings(jsonData: AmokpiOptions, secure: Record<string, boolean> = {})
 }
 
 describe('ConfigEditor', () => {
-  it('stores the URL in jsonData (trailing slash dropped) and the token in secureJsonData', () => {
+  it('stores the URL as typed key by key, drops a trailing slash on blur, and keeps the token in secureJsonData', () => {
+    // A controlled editor, as Grafana's settings page drives it.
+    function Page({ spy }: { spy: jest.Mock }) {
+      const [options, setOptions] = React.useState(settings({}));
+      return <ConfigEditor options={options} onOptionsChange={(o) => (spy(o), setOptions(o))} />;
+    }
     const onOptionsChange = jest.fn();
-    render(<ConfigEditor options={settings({})} onOptionsChange={onOptionsChange} />);
-    fireEvent.change(screen.getByTestId(TEST_IDS.configUrl), { target: { value: ' http://amokpi:8080/ ' } });
+    render(<Page spy={onOptionsChange} />);
+    const url = screen.getByTestId(TEST_IDS.configUrl) as HTMLInputElement;
+    for (const ch of 'http://amokpi:8080/') {
+      fireEvent.change(url, { target: { value: url.value + ch } });
+    }
+    expect(url.value).toBe('http://amokpi:8080/');
+    fireEvent.blur(url);
+    expect(url.value).toBe('http://amokpi:8080');
     expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ jsonData: { url: 'http://amokpi:8080' } }));
     fireEvent.change(screen.getByPlaceholderText('AMOKPI_API_TOKEN'), { target: { value: 's3cret' } });
     expect(onOptionsChange).toHaveBeenLastCalledWith(expect.objectContaining({ secureJsonData: { apiToken: 's3cret' } }));

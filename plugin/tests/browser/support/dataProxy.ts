@@ -65,6 +65,8 @@ export async function startDataProxy(opts: {
   routes: PluginRoute[];
   staticFiles: Record<string, string>; // URL path -> file
   staticDirs: Record<string, string>; // URL prefix -> directory
+  /** Name resolution of Grafana's server, like a container's /etc/hosts: "amokpi:8080" -> "127.0.0.1:34567". */
+  hosts?: Record<string, string>;
 }): Promise<DataProxy> {
   const settings: StoredSettings = { jsonData: {}, secureJsonData: {} };
   const calls: UpstreamCall[] = [];
@@ -118,6 +120,10 @@ export async function startDataProxy(opts: {
     } catch {
       call.status = 502;
       return send(res, 502, '', 'text/plain');
+    }
+    const mapped = opts.hosts?.[target.host];
+    if (mapped) {
+      target.host = mapped;
     }
     call.url = target.toString();
     // Like Grafana: the browser's own credentials never travel upstream; the route's headers do.
