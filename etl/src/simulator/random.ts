@@ -4,6 +4,7 @@ interface WeightTable<K> {
   total: number;
 }
 const tables = new WeakMap<object, WeightTable<string>>();
+const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
 
 /**
  * Seeded PRNG (mulberry32) so a seed always yields the same agency. Math.random is never used for data:
@@ -74,10 +75,17 @@ export class Rng {
     return k;
   }
 
+  /** `chars` lowercase hex digits. */
   hex(chars: number): string {
-    let out = '';
-    while (out.length < chars) out += Math.floor(this.next() * 0x100000000).toString(16).padStart(8, '0');
-    return out.slice(0, chars);
+    const codes = new Array<number>(chars);
+    let bits = 0;
+    for (let i = 0; i < chars; i++) {
+      if (i % 8 === 0) bits = Math.floor(this.next() * 0x100000000);
+      const nibble = bits & 15;
+      bits >>>= 4;
+      codes[i] = HEX_CODES[nibble]!;
+    }
+    return String.fromCharCode(...codes);
   }
 
   uuid(): string {

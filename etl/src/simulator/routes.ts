@@ -150,7 +150,7 @@ export class Api {
       return ok(halPage(ctx, 'events', rows, EVENTS_MAX_LIMIT, (e) => eventJson(e, acc, ctx.base)));
     }
     if ((m = /^\/api\/v4\/events\/([0-9a-z]+)$/.exec(p))) {
-      const e = s.eventsById.get(m[1]!);
+      const e = s.event(m[1]!);
       return e ? ok(eventJson(e, acc, ctx.base)) : notFound();
     }
     return notFound();

@@ -14,7 +14,7 @@ import {
   type UserRec,
 } from './types';
 
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const CROCKFORD_CODES = [...'0123456789abcdefghjkmnpqrstvwxyz'].map((c) => c.charCodeAt(0));
 
 /**
  * In-memory account state. Generation and live mode both change it only through these methods, so
@@ -33,7 +33,8 @@ export class Store {
   /** Ascending by (created_at, id) once `eventsAsc()` has run; live events may arrive out of order. */
   private readonly events: EventRec[] = [];
   private eventsSorted = true;
-  readonly eventsById = new Map<string, EventRec>();
+  /** Built on the first lookup by id (rare), not while generating 500k events. */
+  private byEventId: Map<string, EventRec> | undefined;
   /** Tasks per lead, for `closest_task_at`. */
   private readonly leadTasks = new Map<number, TaskRec[]>();
   private nextIds = { lead: 0, task: 0, note: 0, contact: 0 };
@@ -54,6 +55,11 @@ export class Store {
       this.eventsSorted = true;
     }
     return this.events;
+  }
+
+  event(id: string): EventRec | undefined {
+    this.byEventId ??= new Map(this.events.map((e) => [e.id, e]));
+    return this.byEventId.get(id);
   }
 
   newContactId(): number {
@@ -85,22 +91,22 @@ export class Store {
   private eventId(createdAt: number): string {
     const seq = this.secondSeq.get(createdAt) ?? 0;
     this.secondSeq.set(createdAt, seq + 1);
+    const codes = new Array<number>(26);
     let ms = createdAt * 1000 + Math.min(seq, 999);
-    let time = '';
-    for (let i = 0; i < 10; i++) {
-      time = CROCKFORD[ms % 32]! + time;
+    for (let i = 9; i >= 0; i--) {
+      codes[i] = CROCKFORD_CODES[ms % 32]!;
       ms = Math.floor(ms / 32);
     }
     // 80 random bits as 16 base-32 digits, from three 32-bit draws
-    let rand = '';
+    let pos = 10;
     for (let k = 0; k < 3; k++) {
       let bits = Math.floor(this.rng.next() * 0x100000000);
       for (let i = 0; i < (k < 2 ? 6 : 4); i++) {
-        rand += CROCKFORD[bits & 31];
+        codes[pos++] = CROCKFORD_CODES[bits & 31]!;
         bits >>>= 5;
       }
     }
-    return time + rand;
+    return String.fromCharCode(...codes);
   }
 
   addEvent(e: Omit<EventRec, 'id'>): EventRec {
@@ -117,7 +123,7 @@ export class Store {
     const last = this.events[this.events.length - 1];
     if (last && (last.createdAt > ev.createdAt || (last.createdAt === ev.createdAt && last.id > ev.id))) this.eventsSorted = false;
     this.events.push(ev);
-    this.eventsById.set(ev.id, ev);
+    this.byEventId?.set(ev.id, ev);
     this.version++;
     return ev;
   }

@@ -177,6 +177,12 @@ describe('filters and order', () => {
     expect(tasks.json._embedded.events.every((e: { type: string; entity_type: string }) => e.entity_type === 'task' && e.type.startsWith('task_'))).toBe(true);
   });
 
+  it('events/{id}: the event itself; an unknown id is 404', async () => {
+    const e = (sim.dataset().events as { id: string }[])[42]!;
+    expect((await get(sim, `/api/v4/events/${e.id}`)).json).toEqual(e);
+    expect((await get(sim, '/api/v4/events/01zzzzzzzzzzzzzzzzzzzzzzzz')).status).toBe(404);
+  });
+
   it('tasks: updated_at filter and order by id; order[updated_at] is not supported and ignored', async () => {
     const all = sim.dataset().tasks as { id: number; updated_at: number }[];
     const from = all.map((t) => t.updated_at).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
