@@ -10,7 +10,8 @@ type Row = ActivityKpi['rows'][number];
 export function activityFrame(kpi: ActivityKpi, ctx: FrameContext): DataFrame {
   const timeZone = kpi.timezone ?? ctx.timezone ?? 'utc';
   const rows = kpi.rows.filter((r) => keepManager(ctx, r.managerId));
-  const minutes = { unit: 'm', decimals: 1 };
+  // Plain numbers: Grafana's 'm' unit turns 90 into "1.5 hour" under a "minutes" heading.
+  const minutes = { decimals: 1 };
   return createDataFrame({
     refId: ctx.refId,
     name: 'activity',

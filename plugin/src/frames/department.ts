@@ -67,7 +67,7 @@ export function departmentFrames(kpi: DepartmentKpi, ctx: FrameContext): DataFra
 
   const wideFields = DEPARTMENT_FIGURES.flatMap((f) => {
     const [ru, en, money] = FIGURE_LABELS[f];
-    const config: FieldConfig = { unit: money ? unit : undefined, decimals: 0 };
+    const config: FieldConfig = money ? { unit } : { decimals: 0 };
     return [
       { name: f, type: FieldType.number, values: [kpi.current[f] ?? null], config: { ...config, displayName: bilingual(ru, en) } },
       {

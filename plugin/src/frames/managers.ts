@@ -34,7 +34,8 @@ const taskFields: Array<FieldSpec<Row>> = [
 
 /** Plan completion per manager (GET /api/v1/kpi/managers). */
 export function managersFrame(kpi: ManagersKpi, ctx: FrameContext): DataFrame {
-  const money = { unit: currencyUnit(kpi.currency ?? ctx.currency), decimals: 0 };
+  // No fixed decimals: Grafana scales money (₽2.5M), and 0 decimals would round that to ₽3M.
+  const money = { unit: currencyUnit(kpi.currency ?? ctx.currency) };
   const rows = kpi.rows.filter((r) => keepManager(ctx, r.managerId));
   const specs: Array<FieldSpec<Row>> = [
     { name: 'managerId', type: FieldType.number, ru: 'ID менеджера', en: 'Manager ID', value: (r) => r.managerId },

@@ -35,7 +35,7 @@ export function staleDealsFrame(kpi: StaleDeals, ctx: FrameContext): DataFrame {
           ru: 'Бюджет',
           en: 'Amount',
           value: (r) => r.price,
-          config: { unit: currencyUnit(ctx.currency), decimals: 0 },
+          config: { unit: currencyUnit(ctx.currency) },
         },
         { name: 'daysInStatus', type: FieldType.number, ru: 'Дней на этапе', en: 'Days in stage', value: (r) => r.daysInStatus },
         {

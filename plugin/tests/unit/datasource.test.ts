@@ -108,6 +108,9 @@ describe('managers query', () => {
     expect(display(50).color).toBe(theme.visualization.getColorByName('red'));
     const won = getDisplayProcessor({ field: field(frame, 'wonAmount'), theme })(950000);
     expect(`${won.prefix ?? ''}${won.text}${won.suffix ?? ''}`).toBe('₽950K');
+    // A plan of 2.5 million must not be rounded to "₽3M".
+    const plan = getDisplayProcessor({ field: field(frame, 'planAmount'), theme })(2500000);
+    expect(`${plan.prefix ?? ''}${plan.text}${plan.suffix ?? ''}`).toMatch(/^₽2\.50? ?M/);
     const band = getDisplayProcessor({ field: field(frame, 'band'), theme })('yellow');
     expect(band.text).toBe('Жёлтая зона / Yellow');
   });

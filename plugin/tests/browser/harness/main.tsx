@@ -151,7 +151,9 @@ function App({ initial }: { initial: Settings }) {
       return;
     }
     let live = true;
-    const to = dateTime();
+    // The dashboard range: the last 30 days up to now, or up to ?to= (an instant) for reproducible runs.
+    const fixedTo = new URLSearchParams(location.search).get('to');
+    const to = fixedTo ? dateTime(fixedTo) : dateTime();
     const from = dateTime(to).subtract(30, 'days');
     Promise.resolve(
       ds.query({
@@ -159,7 +161,7 @@ function App({ initial }: { initial: Settings }) {
         interval: '1d',
         intervalMs: 86400000,
         targets: [query],
-        range: { from, to, raw: { from: 'now-30d', to: 'now' } },
+        range: { from, to, raw: fixedTo ? { from, to } : { from: 'now-30d', to: 'now' } },
         scopedVars: {},
         timezone: 'browser',
         app: CoreApp.PanelEditor,
