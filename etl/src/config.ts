@@ -9,11 +9,12 @@ export class ConfigError extends Error {
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.optional());
 
-const httpUrl = z
+const exactHttpUrl = z
   .string()
   .url('must be an http(s) URL, e.g. https://mycompany.amocrm.ru')
-  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
-  .transform((u) => u.replace(/\/+$/, ''));
+  .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://');
+/** A base URL: trailing slashes dropped so paths can be appended. */
+const httpUrl = exactHttpUrl.transform((u) => u.replace(/\/+$/, ''));
 
 const postgresUrl = z
   .string()
@@ -57,7 +58,8 @@ const schema = z.object({
   AMOCRM_ACCESS_TOKEN: opt(z.string().min(8, 'looks too short for an amoCRM token')),
   AMOCRM_CLIENT_ID: opt(z.string()),
   AMOCRM_CLIENT_SECRET: opt(z.string()),
-  AMOCRM_REDIRECT_URI: opt(httpUrl),
+  // amoCRM compares redirect_uri byte for byte with the integration's setting: keep it exactly as given.
+  AMOCRM_REDIRECT_URI: opt(exactHttpUrl),
   AMOCRM_AUTH_CODE: opt(z.string()),
   AMOCRM_RPS: z.preprocess(
     emptyToUndefined,

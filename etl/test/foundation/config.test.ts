@@ -44,3 +44,16 @@ describe('config', () => {
     expect(() => loadConfig({ AMOCRM_CLIENT_ID: 'abc' })).toThrow(/^AMOCRM_CLIENT_SECRET: required for OAuth/);
   });
 });
+
+describe('config: OAuth redirect URI', () => {
+  it('keeps AMOCRM_REDIRECT_URI byte for byte (amoCRM compares it exactly) while base URLs lose trailing slashes', () => {
+    const c = loadConfig({
+      AMOCRM_BASE_URL: 'https://acme.amocrm.ru/',
+      AMOCRM_CLIENT_ID: 'id',
+      AMOCRM_CLIENT_SECRET: 'secret',
+      AMOCRM_REDIRECT_URI: 'https://example.com/callback/',
+    });
+    expect(c.amocrm.baseUrl).toBe('https://acme.amocrm.ru');
+    expect(c.amocrm.redirectUri).toBe('https://example.com/callback/');
+  });
+});

@@ -30,7 +30,14 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
     url,
     async drop() {
       await db.$pool.end();
-      await admin!.none('DROP DATABASE IF EXISTS $1:name WITH (FORCE)', [name]);
+      // A plain DROP first: FORCE would kill sessions that code under test still holds, and their pools
+      // would raise unhandled errors after the test passed. Only a leaked session gets forced out.
+      try {
+        await admin!.none('DROP DATABASE IF EXISTS $1:name', [name]);
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+        await admin!.none('DROP DATABASE IF EXISTS $1:name WITH (FORCE)', [name]);
+      }
     },
   };
 }
