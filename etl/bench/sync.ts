@@ -7,7 +7,7 @@ import type { StreamResult } from '../src/sync/types';
 import { EVENT_TYPES } from '../src/sync/streams/events';
 import { startCluster, type Cluster } from '../test/support/cluster';
 import { STREAMS } from '../src/sync/streams';
-import { saveState } from '../src/sync/state';
+import { writeBatch } from '../src/sync/engine';
 import { leadSchema, taskSchema, eventSchema, noteSchema } from '../src/sync/schemas';
 import { intOption } from './_support';
 
@@ -80,11 +80,14 @@ async function freshDatabase(cluster: Cluster, name: string): Promise<string> {
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
- * The engine's write path alone (no HTTP): the dataset's items, validated beforehand, upserted by each
- * stream's write() in transactions of `batch` rows with the cursor saved in each, as the engine does.
+ * The engine's write path alone (no HTTP): the dataset's items, validated beforehand, written by each
+ * stream's plan in transactions of `batch` rows with the cursor saved in each, as the engine does (but
+ * without the overlap of formatting and execution that a real sync gets).
  */
-async function writeThroughput(url: string, ds: SimDataset, batch: number): Promise<{ rows: number; ms: number }> {
+async function writeThroughput(url: string, ds: SimDataset, batch: number, withoutTriggers = false): Promise<{ rows: number; ms: number }> {
   const db = pgp({ connectionString: url, max: 2 });
+  // For attribution only: the KPI schema keeps kpi.lead_status_last current with a per-row trigger on amo.events.
+  if (withoutTriggers) await db.none('ALTER TABLE amo.events DISABLE TRIGGER USER');
   const calls = (l: object[]) => l.filter((x) => ['call_in', 'call_out'].includes((x as { note_type: string }).note_type));
   const inputs: Array<[string, unknown[]]> = [
     ['leads', ds.leads.map((x) => leadSchema.parse(x))],
@@ -99,11 +102,7 @@ async function writeThroughput(url: string, ds: SimDataset, batch: number): Prom
     const stream = STREAMS.find((s) => s.name === name)!;
     for (let i = 0; i < items.length; i += batch) {
       const chunk = items.slice(i, i + batch);
-      const w = await db.tx(async (tx) => {
-        const r = await stream.write(tx, chunk);
-        await saveState(tx, `bench_${name}`, { maxSeen: i });
-        return r;
-      });
+      const w = await writeBatch(db, stream, chunk, { maxSeen: i });
       rows += w.upserted;
     }
   }
@@ -131,9 +130,12 @@ export default async function main(args: string[]): Promise<void> {
     );
     const minimum = minimumRequests(ds, users);
     const minTotal = Object.values(minimum).reduce((a, b) => a + b, 0);
-    for (const batch of [250, 2500]) {
-      const w = await writeThroughput(await freshDatabase(cluster, `bench_sync_write_${batch}`), ds, batch);
-      process.stdout.write(`Postgres upsert throughput (engine write path, no HTTP, ${batch} rows per transaction): ${fmt(w.rows)} rows in ${fmt(w.ms)} ms = ${fmt(Math.round(w.rows / (w.ms / 1000)))} rows/s (goal >= 20,000)\n`);
+    for (const [batch, bare] of [[250, false], [2500, false], [2500, true]] as const) {
+      const w = await writeThroughput(await freshDatabase(cluster, `bench_sync_write_${batch}_${bare}`), ds, batch, bare);
+      process.stdout.write(
+        `Postgres upsert throughput (engine write path, no HTTP, ${batch} rows per transaction${bare ? ', amo.events KPI trigger disabled' : ''}): ` +
+          `${fmt(w.rows)} rows in ${fmt(w.ms)} ms = ${fmt(Math.round(w.rows / (w.ms / 1000)))} rows/s (goal >= 20,000)\n`,
+      );
     }
     const free = await runChild(await freshDatabase(cluster, 'bench_sync_free'), sim.url, 0);
     await sim.close();
@@ -153,14 +155,17 @@ export default async function main(args: string[]): Promise<void> {
     if (!quick) {
       // Phase 2: the rate limit. The simulator enforces 7 rps itself and counts 429s.
       const limited = await startSimulator({ port: 0, seed: 42, token: TOKEN, size: size(leads), rps: 7 });
+      const limitedDs = limited.dataset();
       const run = await runChild(await freshDatabase(cluster, 'bench_sync_limited'), limited.url, rps);
       const st = limited.stats();
       await limited.close();
       const made = run.results.reduce((a, r) => a + r.requests, 0);
-      const bound = (minTotal / rps) * 1000;
+      // Generation follows the real clock, so this account may differ by a few rows: its own minimum.
+      const limMin = Object.values(minimumRequests(limitedDs, limitedDs.users.length)).reduce((a, b) => a + b, 0);
+      const bound = (limMin / rps) * 1000;
       process.stdout.write(`\nfull sync at ${rps} requests/second:\n`);
-      process.stdout.write(`  requests made vs minimum: ${made} / ${minTotal}; 429 answers: ${st.throttled}; max accepted in one second: ${st.maxAcceptedPerSecond}\n`);
-      process.stdout.write(`  wall time ${fmt(run.wallMs)} ms vs rate-limit bound ${fmt(Math.round(bound))} ms (minimum requests / ${rps}): ratio ${(bound / run.wallMs).toFixed(3)} (goal >= 0.9)\n`);
+      process.stdout.write(`  requests made vs minimum: ${made} / ${limMin}; 429 answers: ${st.throttled}; max accepted in one second: ${st.maxAcceptedPerSecond}\n`);
+      process.stdout.write(`  wall time ${fmt(run.wallMs)} ms vs rate-limit bound ${fmt(Math.round(bound))} ms (minimum requests ÷ ${rps}): ratio ${(bound / run.wallMs).toFixed(3)} (goal >= 0.9)\n`);
 
       // Phase 3: a 5x account, limiter off: peak RSS must stay flat.
       const big = await startSimulator({ port: 0, seed: 42, token: TOKEN, size: size(bigLeads), rps: 0 });

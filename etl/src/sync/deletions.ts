@@ -1,4 +1,5 @@
-import type { Tx } from '../db/pgp';
+import { pgp } from '../db/pgp';
+import type { Statement } from './types';
 
 /**
  * Lead deletion is learned by several routes (trash, lead_deleted/lead_restored events, the full pass's set
@@ -12,27 +13,27 @@ import type { Tx } from '../db/pgp';
 
 /**
  * Marks leads deleted at the given Unix instants (the newest instant per lead wins), from a route that reads
- * current state (trash, set difference). Returns rows changed.
+ * current state (trash, set difference). Counts the rows changed.
  */
-export async function markLeadsDeleted(tx: Tx, pairs: Array<{ id: number; at: number }>): Promise<number> {
-  if (pairs.length === 0) return 0;
-  return tx.result(
+export function markLeadsDeleted(pairs: Array<{ id: number; at: number }>): Statement | null {
+  if (pairs.length === 0) return null;
+  const sql = pgp.as.format(
     `UPDATE amo.leads AS t SET deleted_at = v.at
        FROM (SELECT id, to_timestamp(max(at)) AS at FROM unnest($1::bigint[], $2::float8[]) AS u(id, at) GROUP BY id) AS v
       WHERE t.id = v.id AND (t.deleted_at IS NULL OR t.deleted_at < v.at)`,
     [pairs.map((p) => p.id), pairs.map((p) => p.at)],
-    (r) => r.rowCount ?? 0,
   );
+  return { sql, counts: 'deleted' };
 }
 
 /**
  * Re-derives the deletion state of these leads from their stored lead_deleted / lead_restored events: the
  * latest one decides. Because it reads amo.events rather than the current page, event pages may be applied
- * in any order (they arrive newest first) and still converge. Returns the number of leads newly deleted.
+ * in any order (they arrive newest first) and still converge. Its row carries the number of leads newly deleted.
  */
-export async function applyLeadDeletionEvents(tx: Tx, leadIds: number[]): Promise<number> {
-  if (leadIds.length === 0) return 0;
-  const r = await tx.one<{ deleted: number }>(
+export function applyLeadDeletionEvents(leadIds: number[]): Statement | null {
+  if (leadIds.length === 0) return null;
+  const sql = pgp.as.format(
     `WITH last AS (
        SELECT DISTINCT ON (entity_id) entity_id AS id, type, created_at AS at
          FROM amo.events
@@ -51,11 +52,11 @@ export async function applyLeadDeletionEvents(tx: Tx, leadIds: number[]): Promis
      SELECT (SELECT count(*) FROM del)::int AS deleted, (SELECT count(*) FROM res)::int AS restored`,
     [leadIds],
   );
-  return r.deleted;
+  return { sql, counts: 'deleted_row' };
 }
 
 /** Tasks have no trash: a deleted task is removed. */
-export async function deleteTasks(tx: Tx, ids: number[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  return tx.result('DELETE FROM amo.tasks WHERE id = ANY($1::bigint[])', [ids], (r) => r.rowCount ?? 0);
+export function deleteTasks(ids: number[]): Statement | null {
+  if (ids.length === 0) return null;
+  return { sql: pgp.as.format('DELETE FROM amo.tasks WHERE id = ANY($1::bigint[])', [ids]), counts: 'deleted' };
 }

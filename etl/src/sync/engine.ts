@@ -5,9 +5,9 @@ import { log, scrub } from '../log';
 import { withSyncLock } from './lock';
 import { closeRun, openRun } from './runs';
 import { PageQueue } from './queue';
-import { loadState, saveState } from './state';
+import { loadState, saveStateSql } from './state';
 import { STREAMS, streamNames } from './streams';
-import type { ProgressEvent, ReadContext, Stream, StreamPage, StreamResult, SyncMode } from './types';
+import type { ProgressEvent, ReadContext, Statement, Stream, StreamPage, StreamResult, SyncMode, WriteResult } from './types';
 
 export type { StreamResult, SyncMode, ProgressEvent } from './types';
 
@@ -74,6 +74,35 @@ function dedup<T>(stream: Stream<T>, items: T[]): T[] {
   return byKey.size === items.length ? items : [...byKey.values()];
 }
 
+interface BatchWrite {
+  statements: Statement[];
+  sql: string;
+}
+
+/** A batch's statements plus its cursor as one multi-statement query: Postgres runs it as one implicit transaction. */
+function planBatch<T>(stream: Stream<T>, items: T[], state: unknown): BatchWrite {
+  const statements = stream.plan(items).filter((st): st is Statement => st !== null);
+  const sql = [...statements.map((st) => st.sql), saveStateSql(stream.name, state)].join(';\n');
+  return { statements, sql };
+}
+
+/** Writes one batch of a stream with its cursor, exactly as a sync does (benchmarks use it on its own). */
+export function writeBatch<T>(db: Db, stream: Stream<T>, items: T[], state: unknown): Promise<WriteResult> {
+  return executeBatch(db, planBatch(stream, items, state));
+}
+
+async function executeBatch(db: Db, b: BatchWrite): Promise<WriteResult> {
+  const results = await db.multiResult(b.sql);
+  const out: WriteResult = { upserted: 0, deleted: 0 };
+  b.statements.forEach((st, i) => {
+    const r = results[i]!;
+    if (st.counts === 'upserted') out.upserted += r.rowCount ?? 0;
+    else if (st.counts === 'deleted') out.deleted += r.rowCount ?? 0;
+    else if (st.counts === 'deleted_row') out.deleted += Number((r.rows[0] as { deleted?: number } | undefined)?.deleted ?? 0);
+  });
+  return out;
+}
+
 async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<StreamResult & { blocked?: boolean }> {
   const { db, api, mode, signal } = opts;
   const started = Date.now();
@@ -100,24 +129,40 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
       }
     })();
     try {
-      for (let batch = await queue.take(MAX_BATCH_ROWS); batch; batch = await queue.take(MAX_BATCH_ROWS)) {
+      let readError: { error: unknown } | undefined;
+      const take = () => queue.take(MAX_BATCH_ROWS).catch((error: unknown) => ((readError = { error }), null));
+      const prepare = (batch: StreamPage<T>[]) => {
         const all = batch.length === 1 ? batch[0]!.items : batch.flatMap((p) => p.items);
         const items = dedup(stream, all);
-        const last = batch[batch.length - 1]!;
-        result.fetched += all.length;
-        if (seen) for (const it of items) seen.add(stream.key(it));
+        return { all, items, last: batch[batch.length - 1]!, write: planBatch(stream, items, batch[batch.length - 1]!.state) };
+      };
+      let batch = await take();
+      let current = batch && prepare(batch);
+      while (current) {
         const t0 = Date.now();
-        // The rows of these pages and the cursor after the last of them: one transaction.
-        const w = await db.tx(async (tx) => {
-          const r = await stream.write(tx, items);
-          await saveState(tx, stream.name, last.state);
-          return r;
-        });
+        const exec = executeBatch(db, current.write);
+        exec.catch(() => undefined); // awaited below; meanwhile a failure must not count as unhandled
+        // Let the query leave, then fetch and format the next batch while Postgres executes this one.
+        await new Promise((resolve) => setImmediate(resolve));
+        const next = await take();
+        let nextPrepared: ReturnType<typeof prepare> | null = null;
+        let prepareError: { error: unknown } | undefined;
+        try {
+          nextPrepared = next && prepare(next);
+        } catch (error) {
+          prepareError = { error };
+        }
+        const w = await exec;
         result.dbMs! += Date.now() - t0;
+        result.fetched += current.all.length;
+        if (seen) for (const it of current.items) seen.add(stream.key(it));
         result.upserted += w.upserted;
         result.deleted += w.deleted;
-        emit('page', last.progress);
+        emit('page', current.last.progress);
+        if (prepareError) throw prepareError.error;
+        current = nextPrepared;
       }
+      if (readError) throw readError.error;
     } finally {
       queue.cancel();
       await reader;

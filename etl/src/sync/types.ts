@@ -22,6 +22,15 @@ export interface ReadContext {
   wallNow: number;
 }
 
+/**
+ * One SQL statement of a page's write, built in JS before it is sent. `counts` says what its result adds up
+ * to: its row count as upserted or deleted rows, or (deleted_row) the `deleted` column of its single row.
+ */
+export interface Statement {
+  sql: string;
+  counts?: 'upserted' | 'deleted' | 'deleted_row';
+}
+
 export interface WriteResult {
   upserted: number;
   deleted: number;
@@ -38,8 +47,12 @@ export interface Stream<T = unknown> {
   /** Dedup key within a page (the newest version wins, see `version`). */
   key(item: T): string | number;
   version?(item: T): number;
-  /** Writes one deduplicated page inside the page's transaction. */
-  write(tx: Tx, items: T[]): Promise<WriteResult>;
+  /**
+   * The statements that write one deduplicated batch. They are built here (pure JS) and sent by the engine
+   * together with the cursor as one multi-statement query — one implicit transaction, one round trip — so
+   * the next batch can be formatted while Postgres executes this one.
+   */
+  plan(items: T[]): Array<Statement | null>;
   /** After a complete walk: set difference against the keys seen (full mode, or every run if `reconcileEveryRun`). */
   reconcile?(tx: Tx, seen: Set<string | number>): Promise<number>;
   reconcileEveryRun?: boolean;

@@ -1,5 +1,6 @@
 import type { ColumnSet } from 'pg-promise';
-import { pgp, type Tx } from '../db/pgp';
+import { pgp } from '../db/pgp';
+import type { Statement } from './types';
 
 type ColumnDef = string | { name: string; cast?: string; mod?: ':raw'; init?: (c: { value: unknown }) => unknown };
 
@@ -19,8 +20,8 @@ export interface TableSpec {
 }
 
 export interface Upserter<R> {
-  /** Multi-row upsert; returns the number of rows inserted or actually changed. */
-  (tx: Tx, rows: R[]): Promise<number>;
+  /** The multi-row upsert statement (null for no rows); its row count = rows inserted or actually changed. */
+  (rows: R[], counts?: Statement['counts']): Statement | null;
   columns: ColumnSet;
 }
 
@@ -48,11 +49,8 @@ export function upserter<R extends object>(spec: TableSpec): Upserter<R> {
     tail = `${conflict} DO UPDATE SET ${sets.join(', ')} WHERE ${changed}`;
   }
   const head = `INSERT INTO ${target} AS t (${names.map(q).join(', ')}) VALUES `;
-  const run = (async (tx: Tx, rows: R[]) => {
-    if (rows.length === 0) return 0;
-    const sql = head + pgp.helpers.values(rows, cs) + ' ' + tail;
-    return tx.result(sql, undefined, (r) => r.rowCount ?? 0);
-  }) as Upserter<R>;
+  const run = ((rows: R[], counts: Statement['counts'] = 'upserted') =>
+    rows.length === 0 ? null : { sql: head + pgp.helpers.values(rows, cs) + ' ' + tail, counts }) as Upserter<R>;
   run.columns = cs;
   return run;
 }

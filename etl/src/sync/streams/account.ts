@@ -18,7 +18,7 @@ export const account: Stream<AmoAccount> = {
     yield { items: [a], state: {}, progress: 1 };
   },
   key: (a) => a.id,
-  async write(tx, items) {
+  plan(items) {
     const rows = items.map((a) => ({
       id: a.id,
       name: a.name,
@@ -28,6 +28,6 @@ export const account: Stream<AmoAccount> = {
       timezone: a._embedded?.datetime_settings?.timezone ?? a.timezone ?? 'UTC',
       raw: rawOf(a),
     }));
-    return { upserted: await upsert(tx, rows), deleted: 0 };
+    return [upsert(rows)];
   },
 };

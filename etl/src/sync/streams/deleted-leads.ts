@@ -27,9 +27,10 @@ export const deletedLeads: Stream<AmoLead> = {
     ),
   key: (l) => l.id,
   version: (l) => l.updated_at,
-  async write(tx, items) {
-    const inserted = await insertMissing(tx, items.map((l) => ({ ...leadRow(l), deleted_at: l.updated_at })));
-    const marked = await markLeadsDeleted(tx, items.map((l) => ({ id: l.id, at: l.updated_at })));
-    return { upserted: 0, deleted: inserted + marked };
+  plan(items) {
+    return [
+      insertMissing(items.map((l) => ({ ...leadRow(l), deleted_at: l.updated_at })), 'deleted'),
+      markLeadsDeleted(items.map((l) => ({ id: l.id, at: l.updated_at }))),
+    ];
   },
 };

@@ -28,7 +28,7 @@ export const events: Stream<AmoEvent> = {
       state as DescendingState,
     ),
   key: (e) => e.id,
-  async write(tx, items) {
+  plan(items) {
     const rows = items.map((e) => ({
       id: e.id,
       type: e.type,
@@ -39,10 +39,9 @@ export const events: Stream<AmoEvent> = {
       value_before: JSON.stringify(e.value_before ?? null),
       value_after: JSON.stringify(e.value_after ?? null),
     }));
-    const upserted = await insert(tx, rows);
     const leadIds = [...new Set(items.filter((e) => (e.type === 'lead_deleted' || e.type === 'lead_restored') && e.entity_id).map((e) => e.entity_id!))];
     const taskIds = items.filter((e) => e.type === 'task_deleted' && e.entity_id).map((e) => e.entity_id!);
-    const deleted = (await applyLeadDeletionEvents(tx, leadIds)) + (await deleteTasks(tx, taskIds));
-    return { upserted, deleted };
+    // Order matters: the deletion state is re-derived from amo.events, including the rows inserted just before.
+    return [insert(rows), applyLeadDeletionEvents(leadIds), deleteTasks(taskIds)];
   },
 };

@@ -44,13 +44,14 @@ export const leads: Stream<AmoLead> = {
   read: (ctx, state) => ascendingWalk(ctx, { ...spec, accept: (l) => l.is_deleted !== true }, state as AscendingState),
   key: (l) => l.id,
   version: (l) => l.updated_at,
-  async write(tx, items) {
-    return { upserted: await upsert(tx, items.map(leadRow)), deleted: 0 };
+  plan(items) {
+    return [upsert(items.map(leadRow))];
   },
   async reconcile(tx: Tx, seen) {
     // Purged from the trash (or deleted while we were not looking): absent from a complete walk.
     const ids = await tx.map('SELECT id FROM amo.leads WHERE deleted_at IS NULL AND NOT (id = ANY($1::bigint[]))', [[...seen]], (r: { id: number }) => r.id);
     const at = Math.floor(Date.now() / 1000);
-    return markLeadsDeleted(tx, ids.map((id) => ({ id, at })));
+    const mark = markLeadsDeleted(ids.map((id) => ({ id, at })));
+    return mark ? tx.result(mark.sql, undefined, (r) => r.rowCount ?? 0) : 0;
   },
 };

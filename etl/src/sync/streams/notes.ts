@@ -39,7 +39,7 @@ function callNotes(name: string, entityType: 'leads' | 'contacts'): Stream<AmoNo
       ),
     key: (n) => n.id,
     version: (n) => n.updated_at,
-    async write(tx, items) {
+    plan(items) {
       const rows = items.map((n) => ({
         entity_type: entityType,
         id: n.id,
@@ -53,7 +53,7 @@ function callNotes(name: string, entityType: 'leads' | 'contacts'): Stream<AmoNo
         uniq: uniqOf(n.params),
         params: JSON.stringify(n.params ?? null),
       }));
-      return { upserted: await upsert(tx, rows), deleted: 0 };
+      return [upsert(rows)];
     },
   };
 }

@@ -1,3 +1,4 @@
+import { pgp } from '../../db/pgp';
 import { pipelineSchema, type AmoPipeline } from '../schemas';
 import { upserter } from '../upsert';
 import { allItems } from '../walk';
@@ -25,19 +26,23 @@ export const pipelines: Stream<AmoPipeline> = {
     yield { items, state: {}, progress: 1 };
   },
   key: (p) => p.id,
-  async write(tx, items) {
-    if (items.length === 0) return { upserted: 0, deleted: 0 }; // an empty answer is not a reason to wipe the stages
+  plan(items) {
+    if (items.length === 0) return []; // an empty answer is not a reason to wipe the stages
     const prows = items.map((p) => ({ id: p.id, name: p.name, sort: p.sort ?? 0, is_main: p.is_main ?? false, is_archive: p.is_archive ?? false }));
     const srows = items.flatMap((p) =>
       p._embedded.statuses.map((s) => ({ pipeline_id: p.id, id: s.id, name: s.name, sort: s.sort ?? 0, type: s.type ?? 0 })),
     );
-    const upserted = (await upsertPipelines(tx, prows)) + (await upsertStatuses(tx, srows));
-    const gone = await tx.result(
-      `DELETE FROM amo.statuses WHERE (pipeline_id, id) NOT IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))`,
-      [srows.map((s) => s.pipeline_id), srows.map((s) => s.id)],
-      (r) => r.rowCount ?? 0,
-    );
-    const goneP = await tx.result('DELETE FROM amo.pipelines WHERE NOT (id = ANY($1::bigint[]))', [prows.map((p) => p.id)], (r) => r.rowCount ?? 0);
-    return { upserted, deleted: gone + goneP };
+    return [
+      upsertPipelines(prows),
+      upsertStatuses(srows),
+      {
+        sql: pgp.as.format('DELETE FROM amo.statuses WHERE (pipeline_id, id) NOT IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))', [
+          srows.map((s) => s.pipeline_id),
+          srows.map((s) => s.id),
+        ]),
+        counts: 'deleted',
+      },
+      { sql: pgp.as.format('DELETE FROM amo.pipelines WHERE NOT (id = ANY($1::bigint[]))', [prows.map((p) => p.id)]), counts: 'deleted' },
+    ];
   },
 };

@@ -20,7 +20,7 @@ export const tasks: Stream<AmoTask> = {
   read: (ctx, state) => idOrderWalk(ctx, { path: '/api/v4/tasks', embedded: 'tasks', entity: 'task', item: taskSchema, limit: 250 }, state as IdOrderState),
   key: (t) => t.id,
   version: (t) => t.updated_at,
-  async write(tx, items) {
+  plan(items) {
     const rows = items.map((t) => ({
       id: t.id,
       responsible_user_id: t.responsible_user_id ?? null,
@@ -34,7 +34,7 @@ export const tasks: Stream<AmoTask> = {
       updated_at: ts(t.updated_at),
       raw: rawOf(t),
     }));
-    return { upserted: await upsert(tx, rows), deleted: 0 };
+    return [upsert(rows)];
   },
   async reconcile(tx: Tx, seen) {
     return tx.result('DELETE FROM amo.tasks WHERE NOT (id = ANY($1::bigint[]))', [[...seen]], (r) => r.rowCount ?? 0);

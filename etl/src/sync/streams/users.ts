@@ -17,8 +17,7 @@ export const users: Stream<AmoUser> = {
     yield { items, state: {}, progress: 1 };
   },
   key: (u) => u.id,
-  async write(tx, items) {
-    const rows = items.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null, is_active: u.rights.is_active, raw: rawOf(u) }));
-    return { upserted: await upsert(tx, rows), deleted: 0 };
+  plan(items) {
+    return [upsert(items.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null, is_active: u.rights.is_active, raw: rawOf(u) })))];
   },
 };
