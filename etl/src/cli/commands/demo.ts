@@ -13,6 +13,7 @@ import { runSync } from '../../sync/engine';
 import { startWorker } from '../../sync/worker';
 import { formatLine } from '../../sync/report';
 import { startServer } from '../../api/server';
+import { seedDemoPlans } from '../../demo/plans';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -79,6 +80,8 @@ export function register(program: Command): void {
         await database.close();
         return;
       }
+      const plans = await seedDemoPlans(database.db, config);
+      process.stdout.write(`  entered ${plans} demo plans (this month and the previous one)\n`);
       const worker = startWorker({ config, db: database.db, api, syncOnStart: false });
       const server = await startServer({ config, db: database.db });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
