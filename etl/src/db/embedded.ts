@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from '../net';
 import { execFileSync } from 'node:child_process';
 
 export interface EmbeddedHandle {
@@ -11,17 +11,6 @@ export interface EmbeddedHandle {
 
 const USER = 'amokpi';
 const PASSWORD = 'amokpi';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function runningPort(dir: string): number | undefined {
   const pidFile = path.join(dir, 'postmaster.pid');

