@@ -7,9 +7,17 @@ CREATE SCHEMA IF NOT EXISTS kpi;
 -- Indexes the KPI queries need on the amoCRM copy (measured with `npm run bench -- kpi`).
 CREATE INDEX IF NOT EXISTS events_status_into ON amo.events (after_status_id, created_at) WHERE type = 'lead_status_changed';
 CREATE INDEX IF NOT EXISTS leads_closed_at ON amo.leads (closed_at) WHERE deleted_at IS NULL;
-CREATE INDEX IF NOT EXISTS leads_open ON amo.leads (responsible_user_id) INCLUDE (pipeline_id, status_id, price)
+-- Covering (index-only) lookups for the live board: won leads without status events, open leads, lead
+-- attributes by id, open tasks on leads, call notes.
+CREATE INDEX IF NOT EXISTS leads_won_closed_at ON amo.leads (closed_at) INCLUDE (id, responsible_user_id, price, pipeline_id, created_at)
+  WHERE deleted_at IS NULL AND status_id = 142;
+CREATE INDEX IF NOT EXISTS leads_open ON amo.leads (responsible_user_id) INCLUDE (id, pipeline_id, status_id, price, created_at)
   WHERE deleted_at IS NULL AND status_id <> ALL ('{142,143}'::bigint[]);
-CREATE INDEX IF NOT EXISTS tasks_open_by_responsible ON amo.tasks (responsible_user_id) WHERE NOT is_completed;
+CREATE INDEX IF NOT EXISTS leads_cover ON amo.leads (id) INCLUDE (responsible_user_id, price, created_at, deleted_at);
+CREATE INDEX IF NOT EXISTS tasks_open_cover ON amo.tasks (entity_id) INCLUDE (responsible_user_id, complete_till)
+  WHERE NOT is_completed AND entity_type = 'leads';
+CREATE INDEX IF NOT EXISTS notes_calls ON amo.notes (created_at) INCLUDE (responsible_user_id, duration_seconds, uniq, entity_type, id)
+  WHERE note_type IN ('call_in', 'call_out');
 CREATE INDEX IF NOT EXISTS events_by_author ON amo.events (type, created_by, created_at);
 
 -- Unsorted (incoming) stages are those of type 1; the checks below are written inline (NOT EXISTS on
@@ -282,24 +290,24 @@ SELECT t.manager_id::bigint AS manager_id, u.name::text AS manager_name,
 FROM kpi.manager_tasks_at(now()) t
 LEFT JOIN amo.users u ON u.id = t.manager_id;
 
--- Call notes (leads and contacts) in [p_from, p_to), each call once: by params.uniq when present, else by
--- note. A copy of the same call is looked for a day either side so that a pair straddling the range edge is
--- still one call (the earliest copy wins, attributed to its responsible user and day).
+-- Call notes (leads and contacts) in [p_from, p_to), each call once: by its uniq (the sync extracts
+-- params.uniq and params.duration, numeric strings included, into columns) when present, else by note. A
+-- copy of the same call is looked for a day either side so that a pair straddling the range edge is still
+-- one call; the earliest copy wins, attributed to its responsible user and day.
 CREATE FUNCTION kpi.calls(p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (manager_id bigint, created_at timestamptz, seconds numeric)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT c.manager_id, c.created_at, c.seconds FROM (
-    SELECT DISTINCT ON (k.call_key) k.manager_id, k.created_at, k.seconds
-    FROM (
-      SELECT n.responsible_user_id AS manager_id, n.created_at, n.entity_type, n.id,
-             coalesce(nullif(n.uniq, ''), nullif(n.params ->> 'uniq', ''), n.entity_type || ':' || n.id) AS call_key,
-             CASE WHEN (n.params ->> 'duration') ~ '^\s*\d+(\.\d+)?\s*$' THEN (n.params ->> 'duration')::numeric
-                  ELSE n.duration_seconds::numeric END AS seconds
-        FROM amo.notes n
-       WHERE n.note_type IN ('call_in', 'call_out')
-         AND n.created_at >= p_from - interval '1 day' AND n.created_at < p_to + interval '1 day'
-    ) k
-    ORDER BY k.call_key, k.created_at, k.entity_type, k.id
+  SELECT n.responsible_user_id, n.created_at, n.duration_seconds::numeric
+    FROM amo.notes n
+   WHERE n.note_type IN ('call_in', 'call_out') AND coalesce(n.uniq, '') = ''
+     AND n.created_at >= p_from AND n.created_at < p_to
+  UNION ALL
+  SELECT c.responsible_user_id, c.created_at, c.duration_seconds::numeric FROM (
+    SELECT DISTINCT ON (n.uniq) n.responsible_user_id, n.created_at, n.duration_seconds
+      FROM amo.notes n
+     WHERE n.note_type IN ('call_in', 'call_out') AND n.uniq <> ''
+       AND n.created_at >= p_from - interval '1 day' AND n.created_at < p_to + interval '1 day'
+     ORDER BY n.uniq, n.created_at, n.entity_type, n.id
   ) c
   WHERE c.created_at >= p_from AND c.created_at < p_to
 $$;
@@ -359,8 +367,11 @@ DROP TRIGGER IF EXISTS events_status_last_upd ON amo.events;
 DROP TRIGGER IF EXISTS events_status_last_del ON amo.events;
 DROP TRIGGER IF EXISTS events_status_last_trunc ON amo.events;
 DROP SCHEMA kpi CASCADE;
-DROP INDEX IF EXISTS amo.events_status_into;
+DROP INDEX IF EXISTS amo.leads_won_closed_at;
 DROP INDEX IF EXISTS amo.leads_closed_at;
+DROP INDEX IF EXISTS amo.leads_cover;
+DROP INDEX IF EXISTS amo.tasks_open_cover;
+DROP INDEX IF EXISTS amo.notes_calls;
+DROP INDEX IF EXISTS amo.events_status_into;
 DROP INDEX IF EXISTS amo.leads_open;
-DROP INDEX IF EXISTS amo.tasks_open_by_responsible;
 DROP INDEX IF EXISTS amo.events_by_author;
