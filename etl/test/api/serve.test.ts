@@ -43,7 +43,7 @@ describe('npx amokpi serve', () => {
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
       const board = await fetch(`${url}/api/v1/kpi/managers`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-      expect((await board.json()).rows).toHaveLength(4);
+      expect(((await board.json()) as { rows: unknown[] }).rows).toHaveLength(4);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
