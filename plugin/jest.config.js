@@ -6,6 +6,9 @@ const base = require('./.config/jest.config');
 const swc = Object.values(base.transform)[0];
 const transform = { '^.+\\.m?(t|j)sx?$': swc };
 
+// tests/react19 has its own node_modules (Grafana 13.2 + React 19, opt-in): keep jest out of it.
+const ignore = ['<rootDir>/tests/react19/'];
+
 module.exports = {
   projects: [
     {
@@ -13,6 +16,8 @@ module.exports = {
       ...base,
       displayName: 'plugin',
       transform,
+      modulePathIgnorePatterns: ignore,
+      testPathIgnorePatterns: ['/node_modules/', ...ignore],
       testMatch: [...base.testMatch, '<rootDir>/tests/unit/**/*.test.{ts,tsx}', '<rootDir>/tests/host/**/*.test.{ts,tsx}'],
     },
     {
@@ -20,6 +25,8 @@ module.exports = {
       displayName: 'browser',
       testEnvironment: 'node',
       transform,
+      modulePathIgnorePatterns: ignore,
+      testPathIgnorePatterns: ['/node_modules/', ...ignore],
       testMatch: ['<rootDir>/tests/browser/**/*.test.ts'],
     },
   ],
