@@ -91,6 +91,8 @@ CREATE TABLE kpi.lead_status_last (
   won_at       timestamptz  -- the last transition into 142, any time
 );
 CREATE INDEX lead_status_last_won ON kpi.lead_status_last (won_at) WHERE status_id = 142;
+CREATE INDEX lead_status_last_open ON kpi.lead_status_last (lead_id) INCLUDE (last_at, pipeline_id, status_id)
+  WHERE status_id <> ALL ('{142,143}'::bigint[]);
 
 -- Recomputes the summary of the given leads (all when null) from amo.events.
 CREATE FUNCTION kpi.rebuild_lead_status_last(p_leads bigint[] DEFAULT NULL) RETURNS void
@@ -184,11 +186,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT a.id, a.name, a.responsible_user_id, a.pipeline_id, a.status_id, a.price, en.entered_at,
          ((p_now AT TIME ZONE p_tz)::date - (en.entered_at AT TIME ZONE p_tz)::date)::int
   FROM kpi.active_leads a
-  LEFT JOIN kpi.lead_status_last s ON s.lead_id = a.id
+  -- Only summaries of open leads are joined (a hash join over a small partial index, not a million rows).
+  LEFT JOIN (SELECT o.lead_id, o.last_at, o.pipeline_id, o.status_id FROM kpi.lead_status_last o
+              WHERE o.status_id <> ALL ('{142,143}'::bigint[])) s ON s.lead_id = a.id
   CROSS JOIN LATERAL (
     SELECT CASE
       WHEN s.lead_id IS NOT NULL AND s.last_at < p_now AND s.pipeline_id = a.pipeline_id AND s.status_id = a.status_id THEN s.last_at
-      WHEN s.lead_id IS NULL THEN a.created_at
+      -- a scalar subquery (an index probe for the few rows that get here; EXISTS would be hashed over the table)
+      WHEN s.lead_id IS NULL AND (SELECT x.lead_id FROM kpi.lead_status_last x WHERE x.lead_id = a.id) IS NULL THEN a.created_at
       ELSE coalesce(
         (SELECT e.created_at FROM amo.events e
           WHERE e.type = 'lead_status_changed' AND e.entity_id = a.id AND e.created_at < p_now
