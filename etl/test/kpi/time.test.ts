@@ -1,0 +1,50 @@
+import { DateTime } from 'luxon';
+import { dayFrame, parseDate, parseMonth, previousPeriodDate } from '../../src/kpi/time';
+import { roundTo1, change } from '../../src/kpi/department';
+import { bandFor } from '../../src/kpi/bands';
+
+describe('calendar rules', () => {
+  it.each([
+    ['2026-03-31', '2026-02-28'],
+    ['2028-03-31', '2028-02-29'],
+    ['2026-05-31', '2026-04-30'],
+    ['2026-01-31', '2025-12-31'],
+    ['2026-11-27', '2026-10-27'],
+  ])('the previous-period date of %s is %s', (d, expected) => {
+    expect(previousPeriodDate(d)).toBe(expected);
+  });
+
+  it('accepts only existing dates and months', () => {
+    expect(parseDate('2028-02-29')).toBe('2028-02-29');
+    for (const bad of ['2026-02-29', '2026-02-30', '2026-13-01', '2026-1-01', '20260101', '']) expect(() => parseDate(bad)).toThrow(/YYYY-MM-DD/);
+    expect(parseMonth('2026-11')).toBe('2026-11-01');
+    for (const bad of ['2026-13', '2026-1', '2026-11-01']) expect(() => parseMonth(bad)).toThrow(/YYYY-MM/);
+  });
+
+  it('frames a day in the account zone', () => {
+    const now = DateTime.fromISO('2026-11-01T00:30:00+03:00');
+    const today = dayFrame('2026-11-01', 'Europe/Moscow', now);
+    expect(today.isToday).toBe(true);
+    expect(today.periodStart.toISO()).toBe('2026-11-01T00:00:00.000+03:00');
+    expect(today.asOf.toMillis()).toBe(now.toMillis());
+    // Still Oct 31 in UTC, already Nov 1 in Moscow.
+    const past = dayFrame('2026-10-31', 'Europe/Moscow', now);
+    expect(past.isToday).toBe(false);
+    expect(past.asOf.toISO()).toBe('2026-11-01T00:00:00.000+03:00');
+    expect(past.month).toBe('2026-10-01');
+  });
+
+  it('rounds half away from zero to one decimal and computes changes', () => {
+    expect(roundTo1(555.5555)).toBe(555.6);
+    expect(roundTo1(-75.2650)).toBe(-75.3);
+    expect(roundTo1(0.05)).toBe(0.1);
+    expect(change(10, 0)).toEqual({ abs: 10, pct: null });
+    expect(change(null, 5)).toEqual({ abs: null, pct: null });
+    expect(change(5, 10)).toEqual({ abs: -5, pct: -50 });
+  });
+
+  it('colours completion by the configured bounds', () => {
+    const b = { red: 80, green: 100 };
+    expect([bandFor(79.9, b), bandFor(80, b), bandFor(99.9, b), bandFor(100, b), bandFor(null, b)]).toEqual(['red', 'yellow', 'yellow', 'green', null]);
+  });
+});
