@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
 import type { Db } from '../db';
 import type { KpiContext } from './context';
-import { formatInstant } from './time';
+import { formatInstant, formatMillis } from './time';
 
 export interface StaleDealRow {
   leadId: number;
@@ -58,7 +57,7 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
       statusName: r.status_name,
       price: r.price,
       daysInStatus: r.days_in_status,
-      enteredAt: r.entered_at ? formatInstant(DateTime.fromJSDate(r.entered_at), ctx.zone) : null,
+      enteredAt: r.entered_at ? formatMillis((r.entered_at as Date).getTime(), ctx.zone) : null,
       url: ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/${r.lead_id}` : null,
     })),
   };

@@ -22,8 +22,38 @@ export function parseMonth(value: string, name = 'month'): string {
   return `${value}-01`;
 }
 
+const offsetCache = new Map<string, Map<number, number>>();
+
+/** The zone's UTC offset in minutes at an instant, cached per zone and quarter hour (offsets change on quarter hours at the finest). */
+function offsetMinutes(ms: number, zone: string): number {
+  let byQuarter = offsetCache.get(zone);
+  if (!byQuarter) offsetCache.set(zone, (byQuarter = new Map()));
+  const key = Math.floor(ms / 900_000);
+  let off = byQuarter.get(key);
+  if (off === undefined) {
+    off = DateTime.fromMillis(key * 900_000, { zone }).offset;
+    if (byQuarter.size > 100_000) byQuarter.clear();
+    byQuarter.set(key, off);
+  }
+  return off;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * An instant as ISO-8601 with the zone's offset (2026-11-27T15:00:00+03:00; milliseconds only when non-zero).
+ * Hand-rolled because stuck-deal lists format tens of thousands of instants per request.
+ */
+export function formatMillis(ms: number, zone: string): string {
+  const off = offsetMinutes(ms, zone);
+  const local = new Date(ms + off * 60_000).toISOString();
+  const body = ms % 1000 === 0 ? local.slice(0, 19) : local.slice(0, 23);
+  const a = Math.abs(off);
+  return `${body}${off < 0 ? '-' : '+'}${pad2(Math.floor(a / 60))}:${pad2(a % 60)}`;
+}
+
 export function formatInstant(t: DateTime, zone: string): string {
-  return t.setZone(zone).toISO({ suppressMilliseconds: true })!;
+  return formatMillis(t.toMillis(), zone);
 }
 
 /** Start of a calendar day in the zone. */

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { dayFrame, parseDate, parseMonth, previousPeriodDate } from '../../src/kpi/time';
+import { dayFrame, formatMillis, parseDate, parseMonth, previousPeriodDate } from '../../src/kpi/time';
 import { roundTo1, change } from '../../src/kpi/department';
 import { bandFor } from '../../src/kpi/bands';
 
@@ -46,5 +46,20 @@ describe('calendar rules', () => {
   it('colours completion by the configured bounds', () => {
     const b = { red: 80, green: 100 };
     expect([bandFor(79.9, b), bandFor(80, b), bandFor(99.9, b), bandFor(100, b), bandFor(null, b)]).toEqual(['red', 'yellow', 'yellow', 'green', null]);
+  });
+});
+
+describe('instant formatting', () => {
+  it.each([
+    ['2026-11-27T12:00:00Z', 'Europe/Moscow', '2026-11-27T15:00:00+03:00'],
+    ['2026-03-29T00:59:59Z', 'Europe/Berlin', '2026-03-29T01:59:59+01:00'],
+    ['2026-03-29T01:00:00Z', 'Europe/Berlin', '2026-03-29T03:00:00+02:00'],
+    ['2026-11-27T12:00:00.250Z', 'Asia/Kolkata', '2026-11-27T17:30:00.250+05:30'],
+    ['2026-11-27T12:00:00Z', 'America/St_Johns', '2026-11-27T08:30:00-03:30'],
+    ['2026-11-27T12:00:00Z', 'UTC', '2026-11-27T12:00:00+00:00'],
+  ])('%s in %s is %s (as luxon computes the offset)', (iso, zone, expected) => {
+    const ms = Date.parse(iso);
+    expect(formatMillis(ms, zone)).toBe(expected);
+    expect(DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!.replace(/Z$/, '+00:00')).toBe(expected);
   });
 });
