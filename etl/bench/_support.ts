@@ -53,11 +53,19 @@ export async function benchDatabase(): Promise<{ db: Db; url: string; stop(): Pr
   const url = cluster.urlFor('bench');
   await migrate(url, { quiet: true });
   const db = pgp({ connectionString: url, max: 20 });
+  // An interrupted bench must not leave its Postgres running.
+  const onSignal = () => {
+    void cluster.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return {
     db,
     url,
     cluster,
     async stop() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       await db.$pool.end();
       await cluster.stop();
     },
