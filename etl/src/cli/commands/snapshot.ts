@@ -1,23 +1,36 @@
 import type { Command } from 'commander';
-import { snapshotDay } from '../../kpi/snapshot';
-import { parseDate } from '../../kpi/time';
+import { backfillSnapshots, snapshotDay, type SnapshotResult } from '../../kpi/snapshot';
+import { KpiInputError, parseDate } from '../../kpi/time';
 import { prepare, withDatabase } from '../context';
+
+function line(r: SnapshotResult): string {
+  return r.kept
+    ? `${r.date}: already frozen (${r.source}, as of ${r.asOf}); left unchanged`
+    : `${r.date}: ${r.source} as of ${r.asOf}, ${r.pipelines} pipeline view(s), ${r.managerRows} manager row(s)`;
+}
 
 export function register(program: Command): void {
   program
     .command('snapshot')
     .description("freeze a day's per-manager and department figures (default: today in the account zone)")
     .option('--date <YYYY-MM-DD>', 'the day to freeze; days before yesterday can only be reconstructed')
-    .action(async (opts: { date?: string }) => {
+    .option('--from <YYYY-MM-DD>', 'back-fill: reconstruct every day from this one that has no snapshot yet')
+    .option('--to <YYYY-MM-DD>', 'last day of the back-fill (default: today)')
+    .action(async (opts: { date?: string; from?: string; to?: string }) => {
       const config = prepare();
       if (opts.date) parseDate(opts.date);
+      if (opts.from) parseDate(opts.from, 'from');
+      if (opts.to) parseDate(opts.to, 'to');
+      if (opts.date && (opts.from || opts.to)) throw new KpiInputError('use either --date or --from/--to');
+      if (opts.to && !opts.from) throw new KpiInputError('--to needs --from');
       await withDatabase(config, async ({ db }) => {
-        const r = await snapshotDay(db, config, opts.date);
-        process.stdout.write(
-          r.kept
-            ? `${r.date}: already frozen (${r.source}, as of ${r.asOf}); left unchanged\n`
-            : `${r.date}: ${r.source} as of ${r.asOf}, ${r.pipelines} pipeline view(s), ${r.managerRows} manager row(s)\n`,
-        );
+        if (opts.from) {
+          const done = await backfillSnapshots(db, config, opts.from, opts.to ?? '9999-12-31');
+          for (const r of done) process.stdout.write(`${line(r)}\n`);
+          process.stdout.write(`back-filled ${done.length} day(s)\n`);
+          return;
+        }
+        process.stdout.write(`${line(await snapshotDay(db, config, opts.date))}\n`);
       });
     });
 }
