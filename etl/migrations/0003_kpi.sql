@@ -261,30 +261,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- Task figures as of instant T over the current task list: open tasks on active leads (task's responsible
--- user), those overdue at T, and active leads with no open task (lead's responsible user).
+-- user), those overdue at T, and active leads with no open task (lead's responsible user). One pass: every
+-- active lead joined to its open tasks; a lead with none is a lead without tasks.
 CREATE FUNCTION kpi.manager_tasks_at(p_t timestamptz, p_pipeline bigint DEFAULT NULL)
 RETURNS TABLE (manager_id bigint, open_tasks int, overdue_tasks int, leads_without_tasks int)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  WITH active AS (
-    SELECT a.id, a.responsible_user_id FROM kpi.active_leads a
+  SELECT x.manager_id, sum(x.open)::int, sum(x.overdue)::int, sum(x.bare)::int
+  FROM (
+    SELECT CASE WHEN t.entity_id IS NULL THEN a.responsible_user_id ELSE t.responsible_user_id END AS manager_id,
+           (t.entity_id IS NOT NULL)::int AS open,
+           coalesce(t.complete_till < p_t, false)::int AS overdue,
+           (t.entity_id IS NULL)::int AS bare
+      FROM kpi.active_leads a
+      LEFT JOIN amo.tasks t ON t.entity_id = a.id AND t.entity_type = 'leads' AND NOT t.is_completed
      WHERE p_pipeline IS NULL OR a.pipeline_id = p_pipeline
-  ), open_tasks AS (
-    SELECT t.responsible_user_id AS manager_id, count(*)::int AS open_tasks,
-           count(*) FILTER (WHERE t.complete_till < p_t)::int AS overdue_tasks
-      FROM amo.tasks t JOIN active a ON a.id = t.entity_id
-     WHERE NOT t.is_completed AND t.entity_type = 'leads'
-     GROUP BY t.responsible_user_id
-  ), bare AS (
-    SELECT a.responsible_user_id AS manager_id, count(*)::int AS leads_without_tasks
-      FROM active a
-     WHERE NOT EXISTS (SELECT 1 FROM amo.tasks t
-                        WHERE t.entity_type = 'leads' AND t.entity_id = a.id AND NOT t.is_completed)
-     GROUP BY a.responsible_user_id
-  )
-  SELECT coalesce(o.manager_id, b.manager_id),
-         coalesce(o.open_tasks, 0), coalesce(o.overdue_tasks, 0), coalesce(b.leads_without_tasks, 0)
-  FROM open_tasks o FULL JOIN bare b ON b.manager_id = o.manager_id
-  WHERE coalesce(o.manager_id, b.manager_id) IS NOT NULL
+  ) x
+  WHERE x.manager_id IS NOT NULL
+  GROUP BY x.manager_id
 $$;
 
 -- For the Grafana alert rules: task figures as of the database's now().
