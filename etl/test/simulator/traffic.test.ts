@@ -71,6 +71,9 @@ describe('block mode', () => {
 });
 
 describe('faults', () => {
+  // These tests send requests back to back; the limiter (tested above) would turn some into 429s.
+  beforeEach(() => sim.setRps(0));
+
   it('errorRate 1 turns every API answer into a 5xx; 0.5 into roughly half', async () => {
     sim.setRps(0);
     sim.setFaults({ errorRate: 1 });
