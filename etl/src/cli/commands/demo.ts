@@ -85,6 +85,9 @@ export function register(program: Command): void {
       const worker = startWorker({ config, db: database.db, api, syncOnStart: false });
       const server = await startServer({ config, db: database.db });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const dbUrl = new URL(database.url);
+      const pgHost = `${dbUrl.hostname}:${dbUrl.port}`;
+      const pgDatabase = dbUrl.pathname.slice(1);
       process.stdout.write(
         [
           '',
@@ -101,11 +104,16 @@ export function register(program: Command): void {
           `  curl -H "Authorization: Bearer ${config.apiToken}" ${server.url}/api/v1/kpi/managers`,
           '',
           'Point an existing Grafana (>= 12.3) at it:',
-          `  1. npm run build -w plugin, then copy ${path.join(REPO_ROOT, 'plugin', 'dist')} to <grafana>/data/plugins/amokpi-sales-datasource`,
+          `  1. plugin: npm run build -w plugin, then copy ${path.join(REPO_ROOT, 'plugin', 'dist')} to <grafana plugins dir>/amokpi-sales-datasource`,
           '     and set GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS=amokpi-sales-datasource',
-          `  2. copy ${path.join(REPO_ROOT, 'provisioning')} into Grafana's provisioning folder and ${path.join(REPO_ROOT, 'dashboards')} next to it;`,
-          `     set AMOKPI_URL=${server.url} and AMOKPI_API_TOKEN=<the token above> in Grafana's environment`,
-          '  3. restart Grafana, then: npx amokpi grafana setup --url http://localhost:3000 --token <service-account token>',
+          `  2. provisioning: copy ${path.join(REPO_ROOT, 'provisioning')}/{datasources,dashboards,alerting} into Grafana's provisioning folder`,
+          `     and ${path.join(REPO_ROOT, 'dashboards')}/*.json into /var/lib/grafana/dashboards/amokpi (the path provisioning/dashboards/amokpi.yaml reads)`,
+          '  3. Grafana\'s environment:',
+          `     AMOKPI_API_URL=${server.url}  AMOKPI_API_TOKEN=${config.apiToken}`,
+          `     AMOKPI_PG_HOST=${pgHost}  AMOKPI_PG_DATABASE=${pgDatabase}  AMOKPI_PG_SSLMODE=disable  AMOKPI_GRAFANA_DB_PASSWORD=<a password you choose>`,
+          '  4. restart Grafana, then: AMOKPI_GRAFANA_DB_PASSWORD=<same password> DATABASE_URL=<printed below> \\',
+          '       npx amokpi grafana setup --url http://localhost:3000 --token <service-account token>',
+          `     DATABASE_URL=${database.url}`,
           '',
           'Ctrl-C stops the demo.',
           '',
