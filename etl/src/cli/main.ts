@@ -21,6 +21,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** One line a user can act on; connection failures name what was unreachable. */
+function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e && (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH') && (e.address || e.port || (e as { hostname?: string }).hostname)) {
+    const where = e.address ? `${e.address}:${e.port ?? ''}` : String((e as { hostname?: string }).hostname ?? "");
+    return `cannot connect to ${where} (${e.code}): is the server running, and are DATABASE_URL / AMOCRM_BASE_URL right?`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
 export async function main(argv: string[]): Promise<void> {
   dotenv.config({ quiet: true });
   const program = buildProgram().exitOverride();
@@ -32,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`amokpi: ${err.message}\n`);
       process.exit(2);
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeError(err);
     process.stderr.write(`amokpi: ${scrub(message)}\n`);
     process.exit(process.exitCode && process.exitCode !== 0 ? process.exitCode : 1);
   }
