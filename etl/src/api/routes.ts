@@ -13,6 +13,7 @@ import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { dateParam, idParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
 import { badRequest } from './problem';
+import { SingleFlight } from './single-flight';
 
 export const MAX_RANGE_DAYS = 366;
 
@@ -32,6 +33,9 @@ export function apiRouter(config: Config, db: Db): Router {
   const read = requireBearer(config.apiToken, config.adminToken);
   const admin = requireBearer(config.adminToken);
   const ctxOf = () => loadKpiContext(db, config);
+  const flights = new SingleFlight();
+  /** Shares one computation among identical concurrent reads (same path and query string). */
+  const shared = <T>(req: Request, compute: () => Promise<T>) => flights.run(req.originalUrl, compute);
 
   r.get('/status', read, async (req, res) => {
     parseQuery(req, {});
@@ -53,7 +57,7 @@ export function apiRouter(config: Config, db: Db): Router {
     const ctx = await ctxOf();
     const date = q.date ?? ctx.today;
     notAfterToday(ctx, date);
-    res.json(await managersBoard(db, ctx, date, q.pipelineId ?? null));
+    res.json(await shared(req, () => managersBoard(db, ctx, date, q.pipelineId ?? null)));
   });
 
   r.get('/kpi/activity', read, async (req, res) => {
@@ -64,12 +68,13 @@ export function apiRouter(config: Config, db: Db): Router {
     const to = q.to ?? (q.from ? monthBounds(q.from).last : month.last);
     if (from > to) throw badRequest(`from ${from} is after to ${to}`);
     if (daysInclusive(from, to) > MAX_RANGE_DAYS) throw badRequest(`the range ${from}..${to} is longer than ${MAX_RANGE_DAYS} days`);
-    res.json(await activity(db, ctx, from, to, q.managerId ?? null));
+    res.json(await shared(req, () => activity(db, ctx, from, to, q.managerId ?? null)));
   });
 
   r.get('/kpi/stale-deals', read, async (req, res) => {
     const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional() });
-    res.json(await staleDeals(db, await ctxOf(), { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null }));
+    const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null };
+    res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 
   r.get('/kpi/department', read, async (req, res) => {
@@ -77,7 +82,7 @@ export function apiRouter(config: Config, db: Db): Router {
     const ctx = await ctxOf();
     const date = q.date ?? ctx.today;
     notAfterToday(ctx, date);
-    res.json(await department(db, ctx, date, q.pipelineId ?? null));
+    res.json(await shared(req, () => department(db, ctx, date, q.pipelineId ?? null)));
   });
 
   r.get('/plans', read, async (req, res) => {
