@@ -26,6 +26,8 @@ const CHILD = path.resolve(__dirname, '../test/sync/fixtures/child-sync.js');
 interface ChildRun {
   results: StreamResult[];
   maxRssKb: number;
+  /** Highest V8 heapUsed sampled every 100 ms (live data plus garbage not yet collected). */
+  maxHeapMb: number;
   wallMs: number;
 }
 
@@ -150,7 +152,7 @@ export default async function main(args: string[]): Promise<void> {
     process.stdout.write(`  requests made vs minimum: ${reqs} / ${minTotal} = ${(reqs / minTotal).toFixed(3)}\n`);
     process.stdout.write(`  ${fmt(rows)} rows written; ${fmt(dbMs)} ms inside transactions (shared with the reader's parsing on one event loop)\n`);
     process.stdout.write(`  end to end (HTTP + validation + Postgres): ${fmt(Math.round(rows / (free.wallMs / 1000)))} rows/s over ${fmt(free.wallMs)} ms\n`);
-    process.stdout.write(`  peak RSS of the sync process: ${(free.maxRssKb / 1024).toFixed(0)} MB at ${fmt(leads)} leads\n`);
+    process.stdout.write(`  peak RSS of the sync process: ${(free.maxRssKb / 1024).toFixed(0)} MB at ${fmt(leads)} leads (peak V8 heap ${free.maxHeapMb} MB)\n`);
 
     if (!quick) {
       // Phase 2: the rate limit. The simulator enforces 7 rps itself and counts 429s.
@@ -176,7 +178,10 @@ export default async function main(args: string[]): Promise<void> {
       const bigRows = bigRun.results.reduce((a, r) => a + r.upserted + r.deleted, 0);
       const bigDb = bigRun.results.reduce((a, r) => a + (r.dbMs ?? 0), 0);
       process.stdout.write(`  ${fmt(bigRows)} rows, ${fmt(Math.round(bigRows / (bigDb / 1000)))} rows/s in Postgres, wall ${fmt(bigRun.wallMs)} ms\n`);
-      process.stdout.write(`  peak RSS: ${(bigRun.maxRssKb / 1024).toFixed(0)} MB at ${fmt(bigLeads)} leads vs ${(free.maxRssKb / 1024).toFixed(0)} MB at ${fmt(leads)} (goal < 300 MB, flat)\n`);
+      process.stdout.write(
+        `  peak RSS: ${(bigRun.maxRssKb / 1024).toFixed(0)} MB at ${fmt(bigLeads)} leads vs ${(free.maxRssKb / 1024).toFixed(0)} MB at ${fmt(leads)} ` +
+          `(peak V8 heap ${bigRun.maxHeapMb} vs ${free.maxHeapMb} MB; goal < 300 MB, flat)\n`,
+      );
     }
     process.stdout.write('\nPostgres: the throwaway cluster of the test suite (fsync=off, synchronous_commit=off).\n');
   } finally {

@@ -85,10 +85,8 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
       if (it.updated_at > pageMax) pageMax = it.updated_at;
       if (!spec.accept || spec.accept(it)) kept.push(it);
     }
-    if (!sorted || kept.length < items.length) {
-      // Rows outside the window or out of order: the server did not apply our filter/order.
-      if (items.some((it) => it.updated_at < from) || !sorted) unfiltered = true;
-    }
+    // Rows outside the window or out of order: the server did not apply our filter/order.
+    if (!sorted || items.some((it) => it.updated_at < from)) unfiltered = true;
     if (pageMax >= 0) maxSeen = Math.max(maxSeen ?? pageMax, pageMax);
     yield { items: kept, state: { maxSeen } satisfies AscendingState, progress: progressOf(start, maxSeen ?? start, ctx.wallNow) };
     if (items.length < spec.limit) return;
