@@ -101,4 +101,19 @@ describe('client-side validation and the data-derived cursor', () => {
       await dropQuietly(db2);
     }
   });
+
+  it('an amoCRM block (403 HTML) stops the whole run at once: no retry storm, the other streams are skipped', async () => {
+    const sim: Simulator = await startSim({ seed: 9, size: { managers: 2, leads: 50, months: 1 } });
+    const api = clientFor(sim);
+    try {
+      sim.setBlocked(true);
+      const results = await runSync({ db: t.db, config: testConfig(), api, mode: 'incremental' });
+      expect(results[0]!.error).toMatch(/blocked/i);
+      expect(results.slice(1).every((r) => r.error === 'skipped: amoCRM blocked the account' && r.requests === 0)).toBe(true);
+      expect(sim.stats().total).toBe(1);
+    } finally {
+      await api.close();
+      await sim.close();
+    }
+  });
 });
