@@ -331,18 +331,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 
--- An instant as ISO-8601 with the zone's offset, e.g. 2026-11-27T15:00:00+03:00 (milliseconds only when
--- not zero): lists are rendered to JSON in the database. One expression, so the planner inlines it.
-CREATE FUNCTION kpi.iso_in_zone(p_t timestamptz, p_tz text) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT to_char(p_t AT TIME ZONE p_tz, 'YYYY-MM-DD"T"HH24:MI:SS')
-      || CASE WHEN date_part('microseconds', p_t)::bigint % 1000000 >= 1000 THEN to_char(p_t AT TIME ZONE p_tz, '.MS') ELSE '' END
-      || CASE WHEN (p_t AT TIME ZONE p_tz) < (p_t AT TIME ZONE 'UTC') THEN '-' ELSE '+' END
-      || to_char(abs(round(extract(epoch FROM (p_t AT TIME ZONE p_tz) - (p_t AT TIME ZONE 'UTC')) / 60))::int / 60, 'FM00')
-      || ':'
-      || to_char(abs(round(extract(epoch FROM (p_t AT TIME ZONE p_tz) - (p_t AT TIME ZONE 'UTC')) / 60))::int % 60, 'FM00')
-$$;
-
 -- Daily snapshots: the raw per-manager figures of a day as they stood when frozen. pipeline_id 0 = all
 -- pipelines; manager_id 0 = leads without a responsible user. Task columns are null when the day was
 -- reconstructed after the fact.

@@ -8,7 +8,7 @@ import { department } from '../kpi/department';
 import { managersBoard } from '../kpi/managers';
 import { deletePlan, listPlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
-import { staleDealsJson } from '../kpi/stale';
+import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { dateParam, idParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
@@ -74,7 +74,7 @@ export function apiRouter(config: Config, db: Db): Router {
   r.get('/kpi/stale-deals', read, async (req, res) => {
     const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional() });
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null };
-    res.type('application/json').send(await shared(req, async () => staleDealsJson(db, await ctxOf(), f)));
+    res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 
   r.get('/kpi/department', read, async (req, res) => {

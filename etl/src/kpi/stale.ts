@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import type { KpiContext } from './context';
-import { formatInstant } from './time';
+import { formatInstant, formatMillis } from './time';
 
 export interface StaleDealRow {
   leadId: number;
@@ -28,19 +28,11 @@ export interface StaleFilter {
   pipelineId: number | null;
 }
 
-/**
- * Active leads by calendar days in their current stage (in the account zone), longest first, rendered as
- * the JSON answer by Postgres: lists run to tens of thousands of rows, and parsing them into objects only
- * to serialise them again cost more than the query.
- */
-export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter): Promise<string> {
-  const r = await db.one(
-    `SELECT json_build_object('asOf', $(asOf)::text, 'rows', coalesce(json_agg(json_build_object(
-              'leadId', s.lead_id, 'leadName', s.lead_name, 'managerId', s.manager_id, 'managerName', u.name,
-              'pipelineId', s.pipeline_id, 'pipelineName', p.name, 'statusId', s.status_id, 'statusName', st.name,
-              'price', s.price, 'daysInStatus', s.days_in_status, 'enteredAt', kpi.iso_in_zone(s.entered_at, $(zone)),
-              'url', $(base)::text || '/leads/detail/' || s.lead_id
-            ) ORDER BY s.days_in_status DESC, s.lead_id), '[]'::json))::text AS body
+/** Active leads by calendar days in their current stage (in the account zone), longest first. */
+export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
+  const rows = await db.any(
+    `SELECT s.lead_id, s.lead_name, s.manager_id, u.name AS manager_name, s.pipeline_id, p.name AS pipeline_name,
+            s.status_id, st.name AS status_name, s.price, s.days_in_status, s.entered_at
        FROM kpi.stale_deals($(now)::timestamptz, $(zone)) s
        LEFT JOIN amo.users u ON u.id = s.manager_id
        LEFT JOIN amo.pipelines p ON p.id = s.pipeline_id
@@ -48,15 +40,25 @@ export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter): P
       WHERE s.days_in_status >= $(minDays)
         AND ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
         AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
-        AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))`,
-    {
-      asOf: formatInstant(ctx.now, ctx.zone), now: ctx.now.toISO(), zone: ctx.zone, base: ctx.amocrmBaseUrl,
-      minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers,
-    },
+        AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))
+      ORDER BY s.days_in_status DESC, s.lead_id`,
+    { now: ctx.now.toISO(), zone: ctx.zone, minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers },
   );
-  return r.body as string;
-}
-
-export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
-  return JSON.parse(await staleDealsJson(db, ctx, f)) as StaleDeals;
+  return {
+    asOf: formatInstant(ctx.now, ctx.zone),
+    rows: rows.map((r) => ({
+      leadId: r.lead_id,
+      leadName: r.lead_name,
+      managerId: r.manager_id,
+      managerName: r.manager_name,
+      pipelineId: r.pipeline_id,
+      pipelineName: r.pipeline_name,
+      statusId: r.status_id,
+      statusName: r.status_name,
+      price: r.price,
+      daysInStatus: r.days_in_status,
+      enteredAt: r.entered_at ? formatMillis((r.entered_at as Date).getTime(), ctx.zone) : null,
+      url: ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/${r.lead_id}` : null,
+    })),
+  };
 }
