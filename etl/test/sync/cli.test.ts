@@ -72,11 +72,11 @@ describe('amokpi sync / amokpi run (real processes)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     try {
       const deadline = Date.now() + 20_000;
-      // Wait until the worker is inside the leads stream (some pages committed).
+      // Wait until the worker is inside the events stream (the longest: ~10 pages at 7 requests/second).
       while (Date.now() < deadline) {
-        const r = await t.db.one<{ n: number }>("SELECT count(*)::int AS n FROM app.sync_state WHERE stream = 'leads'");
+        const r = await t.db.one<{ n: number }>("SELECT count(*)::int AS n FROM app.sync_runs WHERE stream = 'events' AND finished_at IS NULL");
         if (r.n > 0 && /API on http/.test(out)) break;
-        await new Promise((res) => setTimeout(res, 100));
+        await new Promise((res) => setTimeout(res, 50));
       }
       const url = /API on (http\S+)/.exec(out)![1]!;
       const health = await fetch(`${url}/healthz`);
