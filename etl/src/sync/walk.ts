@@ -67,7 +67,8 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
   state: AscendingState | undefined,
 ): AsyncGenerator<StreamPage<T>, void, undefined> {
   const start = ctx.mode === 'full' ? 0 : startOf(state?.maxSeen);
-  let maxSeen = ctx.mode === 'full' ? undefined : state?.maxSeen;
+  const committed = ctx.mode === 'full' ? undefined : state?.maxSeen;
+  let maxSeen = committed;
   let from = start;
   let page = 1;
   let unfiltered = false;
@@ -88,8 +89,10 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
     // Rows outside the window or out of order: the server did not apply our filter/order.
     if (!sorted || items.some((it) => it.updated_at < from)) unfiltered = true;
     if (pageMax >= 0) maxSeen = Math.max(maxSeen ?? pageMax, pageMax);
-    yield { items: kept, state: { maxSeen } satisfies AscendingState, progress: progressOf(start, maxSeen ?? start, ctx.wallNow) };
-    if (items.length < spec.limit) return;
+    // Unordered pages say nothing about what is still to come: the cursor may only move once the walk is over.
+    const cursor = unfiltered ? committed : maxSeen;
+    yield { items: kept, state: { maxSeen: cursor } satisfies AscendingState, progress: progressOf(start, maxSeen ?? start, ctx.wallNow) };
+    if (items.length < spec.limit) break;
     if (!unfiltered && pageMax > from) {
       from = pageMax;
       page = 1;
@@ -97,6 +100,7 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
       page++;
     }
   }
+  if (unfiltered) yield { items: [], state: { maxSeen } satisfies AscendingState, progress: 1 };
 }
 
 export interface IdOrderState {

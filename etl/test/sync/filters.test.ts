@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createAmoClient, type AmoClient } from '../../src/amocrm/client';
 import { longLivedAuth } from '../../src/amocrm/auth';
 import { runSync } from '../../src/sync/engine';
+import { leadSchema } from '../../src/sync/schemas';
+import { ascendingWalk } from '../../src/sync/walk';
 import type { Simulator } from '../../src/simulator';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { actualTables, clientFor, dropQuietly, expectedTables, startSim, testConfig, TOKEN } from './support';
@@ -75,6 +77,11 @@ describe('client-side validation and the data-derived cursor', () => {
       expect(second[0]!.requests).toBe(3);
       const rows = await t.db.any('SELECT id, price, extract(epoch FROM updated_at)::bigint AS u FROM amo.leads WHERE id IN (1005, 1400) ORDER BY id');
       expect(rows).toEqual([{ id: 1005, price: 1005, u: 1_700_100_000 }, { id: 1400, price: 999_999, u: 1_700_100_001 }]);
+      // Unordered pages must not move the committed cursor before the walk is complete (a kill would skip rows).
+      const states: unknown[] = [];
+      const spec = { path: '/api/v4/leads', embedded: 'leads', entity: 'lead', item: leadSchema, limit: 250 };
+      for await (const p of ascendingWalk({ api, mode: 'incremental', wallNow: 1_800_000_000 }, spec, { maxSeen: 1_700_000_000 })) states.push(p.state);
+      expect(states).toEqual([{ maxSeen: 1_700_000_000 }, { maxSeen: 1_700_000_000 }, { maxSeen: 1_700_000_000 }, { maxSeen: 1_700_100_001 }]);
     } finally {
       await api.close();
       await srv.close();
