@@ -34,7 +34,8 @@ describe('kill -9 at random instants', () => {
   beforeAll(async () => {
     sim = await startSim({ seed: 5, size: { managers: 8, leads: 2500, months: 12 } });
     api = clientFor(sim);
-    [clean, killed] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    clean = await createTestDatabase();
+    killed = await createTestDatabase();
   });
   afterAll(async () => {
     await api.close();
