@@ -67,7 +67,8 @@ async function snapshotWithContext(db: Db, ctx: KpiContext, date: string): Promi
       );
       managerRows += res.rowCount ?? 0;
     }
-    log().info({ date, source, pipelines: pipelineIds.length, managerRows }, 'snapshot taken');
+    // debug: a back-fill takes hundreds of these; the callers report totals.
+    log().debug({ date, source, pipelines: pipelineIds.length, managerRows }, 'snapshot taken');
     return { date, source, asOf: formatInstant(frame.asOf, ctx.zone), pipelines: pipelineIds.length, managerRows, kept: false };
   });
 }
@@ -85,4 +86,23 @@ export async function backfillSnapshots(db: Db, config: Config, from: string, to
     if (!have.has(date)) out.push(await snapshotWithContext(db, ctx, date));
   }
   return out;
+}
+
+/**
+ * After a full sync: stores reconstructed figures for every past day of the months the sync loaded (from the
+ * month of the oldest lead up to yesterday) that has no snapshot yet, so History answers from the table.
+ * Days already stored, frozen or reconstructed, are never touched; a repeated full sync adds only new days.
+ */
+export async function backfillLoadedHistory(db: Db, config: Config): Promise<{ from: string; to: string; days: number } | null> {
+  const ctx = await loadKpiContext(db, config);
+  const oldest = await db.oneOrNone<{ created_at: Date | null }>(
+    'SELECT min(created_at) AS created_at FROM amo.leads WHERE deleted_at IS NULL',
+  );
+  if (!oldest?.created_at) return null;
+  const from = DateTime.fromJSDate(oldest.created_at, { zone: ctx.zone }).startOf('month').toISODate()!;
+  const to = DateTime.fromISO(ctx.today, { zone: ctx.zone }).minus({ days: 1 }).toISODate()!;
+  if (to < from) return null;
+  const done = await backfillSnapshots(db, config, from, to);
+  if (done.length) log().info({ from, to, days: done.length }, 'history back-filled (reconstructed days)');
+  return { from, to, days: done.length };
 }

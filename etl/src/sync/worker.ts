@@ -4,7 +4,7 @@ import { keepAliveRefresh } from '../amocrm/auth';
 import { nowInstant } from '../clock';
 import type { Config } from '../config';
 import type { Db } from '../db/pgp';
-import { snapshotDay } from '../kpi/snapshot';
+import { backfillLoadedHistory, snapshotDay } from '../kpi/snapshot';
 import { log } from '../log';
 import { apiFromConfig } from './client';
 import { runSync } from './engine';
@@ -67,6 +67,7 @@ export function startWorker(opts: WorkerOptions): Worker {
           if (r.error) log().error({ ...line, error: r.error, mode }, 'sync stream failed');
           else log().info({ ...line, mode }, 'sync stream done');
         }
+        if (mode === 'full' && !results.some((r) => r.error)) await backfillLoadedHistory(db, config);
         return results;
       } catch (err) {
         if (err instanceof SyncBusyError) {

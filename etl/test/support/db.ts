@@ -32,11 +32,14 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
       await db.$pool.end();
       // A plain DROP first: FORCE would kill sessions that code under test still holds, and their pools
       // would raise unhandled errors after the test passed. Only a leaked session gets forced out.
-      try {
-        await admin!.none('DROP DATABASE IF EXISTS $1:name', [name]);
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-        await admin!.none('DROP DATABASE IF EXISTS $1:name WITH (FORCE)', [name]);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin!.none(attempt < 15 ? 'DROP DATABASE IF EXISTS $1:name' : 'DROP DATABASE IF EXISTS $1:name WITH (FORCE)', [name]);
+          return;
+        } catch (err) {
+          if (attempt >= 15) throw err;
+          await new Promise((r) => setTimeout(r, 200)); // sessions of ended pools are still closing
+        }
       }
     },
   };

@@ -14,6 +14,7 @@ import { startWorker } from '../../sync/worker';
 import { formatLine } from '../../sync/report';
 import { startServer } from '../../api/server';
 import { seedDemoPlans } from '../../demo/plans';
+import { backfillLoadedHistory } from '../../kpi/snapshot';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -80,6 +81,8 @@ export function register(program: Command): void {
         await database.close();
         return;
       }
+      const history = await backfillLoadedHistory(database.db, config);
+      if (history) process.stdout.write(`  stored reconstructed history for ${history.days} past day(s) (${history.from}..${history.to})\n`);
       const plans = await seedDemoPlans(database.db, config);
       process.stdout.write(`  entered ${plans} demo plans (this month and the previous one)\n`);
       const worker = startWorker({ config, db: database.db, api, syncOnStart: false });

@@ -4,6 +4,7 @@ import { runSync, selectStreams } from '../../sync/engine';
 import { apiFromConfig } from '../../sync/client';
 import { barsReporter, formatJson, formatLine, logReporter, type Reporter } from '../../sync/report';
 import { streamNames } from '../../sync/streams';
+import { backfillLoadedHistory } from '../../kpi/snapshot';
 
 interface SyncFlags {
   full?: boolean;
@@ -41,6 +42,10 @@ export function register(program: Command): void {
           if (failed.length) {
             process.exitCode = 1;
             throw new Error(`sync failed for ${failed.map((r) => `${r.stream} (${r.error})`).join('; ')}`);
+          }
+          if (mode === 'full' && !names?.length) {
+            const history = await backfillLoadedHistory(db, config);
+            if (history && !flags.json) process.stdout.write(`history: ${history.days} reconstructed day(s) stored for ${history.from}..${history.to}\n`);
           }
         } finally {
           reporter?.stop();
