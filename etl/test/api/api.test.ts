@@ -1,19 +1,14 @@
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ADMIN_TOKEN, ANNA, BORIS, seed, testConfig } from '../kpi/fixture';
-import { ignoreTeardownErrors, serve } from '../kpi/http';
+import type { TestDatabase } from '../support/db';
+import { ADMIN_TOKEN, ANNA, BORIS } from '../kpi/fixture';
+import { useSeededAccount } from '../kpi/http';
 
 describe('KPI API: tokens, validation, plans', () => {
+  const seeded = useSeededAccount({ api: true });
   let t: TestDatabase;
-  let api: Awaited<ReturnType<typeof serve>>;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-    api = await serve(testConfig(), t.db);
-  });
-  afterAll(async () => {
-    await api.server.close();
-    await t.drop();
+  let api: ReturnType<typeof seeded.api>;
+  beforeAll(() => {
+    t = seeded.db();
+    api = seeded.api();
   });
 
   const expectProblem = (r: { status: number; type: string; json: any }, status: number, detail?: RegExp) => {

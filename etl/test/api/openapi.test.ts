@@ -1,8 +1,8 @@
 import { API_PREFIX, buildApp } from '../../src/api/server';
 import { openapi } from '../../src/api/openapi';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ADMIN_TOKEN, seed, testConfig } from '../kpi/fixture';
-import { ignoreTeardownErrors, serve } from '../kpi/http';
+import type { TestDatabase } from '../support/db';
+import { ADMIN_TOKEN, testConfig } from '../kpi/fixture';
+import { serve, useSeededAccount } from '../kpi/http';
 
 interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
 
@@ -23,13 +23,11 @@ function routesOf(app: ReturnType<typeof buildApp>): string[] {
 }
 
 describe('OpenAPI document', () => {
+  const seeded = useSeededAccount();
   let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
+  beforeAll(() => {
+    t = seeded.db();
   });
-  afterAll(() => t.drop());
 
   const documented = () =>
     Object.entries(openapi.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();

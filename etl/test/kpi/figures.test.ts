@@ -1,20 +1,15 @@
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, CARL, DINA, PARTNERS, SALES, seed, testConfig } from './fixture';
-import { ignoreTeardownErrors, serve } from './http';
+import type { TestDatabase } from '../support/db';
+import { ANNA, BORIS, CARL, DINA, PARTNERS, SALES, testConfig } from './fixture';
+import { serve, useSeededAccount } from './http';
 
 /** Every KPI of KPI.md through the real HTTP API over a hand-built account; expected numbers worked out by hand. */
 describe('KPI figures (hand-built account, now = 2026-11-27 15:00 Moscow)', () => {
+  const seeded = useSeededAccount({ api: true });
   let t: TestDatabase;
-  let api: Awaited<ReturnType<typeof serve>>;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-    api = await serve(testConfig(), t.db);
-  });
-  afterAll(async () => {
-    await api.server.close();
-    await t.drop();
+  let api: ReturnType<typeof seeded.api>;
+  beforeAll(() => {
+    t = seeded.db();
+    api = seeded.api();
   });
 
   const row = (board: any, id: number) => board.rows.find((r: any) => r.managerId === id);

@@ -2,7 +2,8 @@ import { startServer, type RunningServer } from '../../src/api/server';
 import type { Config } from '../../src/config';
 import type { Db } from '../../src/db';
 import { createLogger, setLogger } from '../../src/log';
-import { API_TOKEN } from './fixture';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { API_TOKEN, seed, testConfig } from './fixture';
 
 setLogger(createLogger({ level: 'silent' }));
 
@@ -37,4 +38,24 @@ export async function serve(config: Config, db: Db) {
  */
 export function ignoreTeardownErrors(db: Db): void {
   db.$pool.on('error', () => {});
+}
+
+/**
+ * Registers the suite's beforeAll/afterAll: a fresh database holding the hand-built account, and with
+ * `api: true` a real server over it. Returns getters, valid inside tests.
+ */
+export function useSeededAccount(opts: { api?: boolean; config?: () => Config } = {}) {
+  let t: TestDatabase | undefined;
+  let api: Awaited<ReturnType<typeof serve>> | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
+    await seed(t.db);
+    if (opts.api) api = await serve((opts.config ?? testConfig)(), t.db);
+  });
+  afterAll(async () => {
+    await api?.server.close();
+    await t?.drop();
+  });
+  return { db: () => t!, api: () => api! };
 }

@@ -1,15 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { seed } from './fixture';
-import { ignoreTeardownErrors } from './http';
+import type { TestDatabase } from '../support/db';
+import { useSeededAccount } from './http';
 
 describe('kpi schema', () => {
+  const seeded = useSeededAccount();
   let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
+  beforeAll(() => {
+    t = seeded.db();
   });
-  afterAll(() => t.drop());
 
   it('exposes kpi.manager_tasks_now with the columns the alert rules read', async () => {
     const cols = await t.db.any(
