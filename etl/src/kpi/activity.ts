@@ -21,6 +21,8 @@ export interface Activity {
  * or messages in the range, or a plan in one of its months), zeros where nothing happened.
  */
 export async function activity(db: Db, ctx: KpiContext, from: string, to: string, managerId: number | null): Promise<Activity> {
+  // Keeps the per-day activity cells in this zone (a no-op unless the zone changed; then a one-off rebuild).
+  await db.one('SELECT kpi.use_activity_zone($1)', [ctx.zone]);
   const rows = await db.any(
     `WITH a AS (SELECT * FROM kpi.activity($(from)::date, $(to)::date, $(zone))),
      m AS (
