@@ -7,11 +7,12 @@ CREATE SCHEMA IF NOT EXISTS kpi;
 -- Indexes the KPI queries need on the amoCRM copy (measured with `npm run bench -- kpi`).
 CREATE INDEX IF NOT EXISTS events_status_into ON amo.events (after_status_id, created_at) WHERE type = 'lead_status_changed';
 CREATE INDEX IF NOT EXISTS leads_closed_at ON amo.leads (closed_at) WHERE deleted_at IS NULL;
--- Covering (index-only) lookups for the live board: won leads without status events, open leads, lead
--- attributes by id, open tasks on leads, call notes.
+-- Covering (index-only) lookups for the live board: won leads without status events, open leads (with
+-- their name, for the stuck-deal list: 1M leads 58 -> 45 ms), lead attributes by id, open tasks on leads,
+-- call notes.
 CREATE INDEX IF NOT EXISTS leads_won_closed_at ON amo.leads (closed_at) INCLUDE (id, responsible_user_id, price, pipeline_id, created_at)
   WHERE deleted_at IS NULL AND status_id = 142;
-CREATE INDEX IF NOT EXISTS leads_open ON amo.leads (responsible_user_id) INCLUDE (id, pipeline_id, status_id, price, created_at)
+CREATE INDEX IF NOT EXISTS leads_open ON amo.leads (responsible_user_id) INCLUDE (id, pipeline_id, status_id, price, created_at, name)
   WHERE deleted_at IS NULL AND status_id <> ALL ('{142,143}'::bigint[]);
 CREATE INDEX IF NOT EXISTS leads_cover ON amo.leads (id) INCLUDE (responsible_user_id, price, created_at, deleted_at);
 CREATE INDEX IF NOT EXISTS tasks_open_cover ON amo.tasks (entity_id) INCLUDE (responsible_user_id, complete_till)
@@ -194,15 +195,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
    WHERE EXISTS (SELECT 1 FROM amo.events e WHERE e.type = 'lead_status_changed' AND e.created_at >= p_to)
 $$;
 
--- Stage entry of every active lead (current state): the last status event into its current stage before
--- p_now (the summary's last event when it led there, else the history), else its creation; days in status
--- are calendar days in p_tz.
-CREATE FUNCTION kpi.stale_deals(p_now timestamptz, p_tz text)
+-- Stage entry of every active lead (current state) at least p_min_days calendar days in it: the last status
+-- event into its current stage before p_now (the summary's last event when it led there, else the history),
+-- else its creation; days in status are calendar days in p_tz.
+CREATE FUNCTION kpi.stale_deals(p_now timestamptz, p_tz text, p_min_days int DEFAULT 0)
 RETURNS TABLE (lead_id bigint, lead_name text, manager_id bigint, pipeline_id bigint, status_id bigint,
                price bigint, entered_at timestamptz, days_in_status int)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT a.id, a.name, a.responsible_user_id, a.pipeline_id, a.status_id, a.price, en.entered_at,
-         ((p_now AT TIME ZONE p_tz)::date - (en.entered_at AT TIME ZONE p_tz)::date)::int
+         ((SELECT (p_now AT TIME ZONE p_tz)::date) - (en.entered_at AT TIME ZONE p_tz)::date)::int
   FROM kpi.active_leads a
   -- Only summaries of open leads are joined (a hash join over a small partial index, not a million rows).
   LEFT JOIN (SELECT o.lead_id, o.last_at, o.pipeline_id, o.status_id FROM kpi.lead_status_last o
@@ -221,6 +222,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
       END AS entered_at
   ) en
   WHERE coalesce(a.created_at, '-infinity') < p_now
+    -- p_min_days or more calendar days <=> entered before the start of day (today - p_min_days + 1): one
+    -- comparison with a bound computed once, not two zone conversions per active lead (measured at 1M leads).
+    AND en.entered_at < (SELECT ((p_now AT TIME ZONE p_tz)::date - p_min_days + 1)::timestamp AT TIME ZONE p_tz)
 $$;
 
 -- KPI queries are short index-driven lookups: JIT compilation costs more than it saves (measured: a 30 ms

@@ -32,13 +32,14 @@ export interface StaleFilter {
 export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
   const rows = await db.any(
     `SELECT s.lead_id, s.lead_name, s.manager_id, u.name AS manager_name, s.pipeline_id, p.name AS pipeline_name,
-            s.status_id, st.name AS status_name, s.price, s.days_in_status, s.entered_at
-       FROM kpi.stale_deals($(now)::timestamptz, $(zone)) s
+            s.status_id, st.name AS status_name, s.price, s.days_in_status,
+            -- epoch milliseconds (floored as a JS Date would): a number parses far faster than a timestamptz over 15 000 rows
+            floor(extract(epoch FROM s.entered_at) * 1000)::float8 AS entered_ms
+       FROM kpi.stale_deals($(now)::timestamptz, $(zone), $(minDays)) s
        LEFT JOIN amo.users u ON u.id = s.manager_id
        LEFT JOIN amo.pipelines p ON p.id = s.pipeline_id
        LEFT JOIN amo.statuses st ON st.pipeline_id = s.pipeline_id AND st.id = s.status_id
-      WHERE s.days_in_status >= $(minDays)
-        AND ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
+      WHERE ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
         AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
         AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))
       ORDER BY s.days_in_status DESC, s.lead_id`,
@@ -57,7 +58,7 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
       statusName: r.status_name,
       price: r.price,
       daysInStatus: r.days_in_status,
-      enteredAt: r.entered_at ? formatMillis((r.entered_at as Date).getTime(), ctx.zone) : null,
+      enteredAt: r.entered_ms === null ? null : formatMillis(r.entered_ms, ctx.zone),
       url: ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/${r.lead_id}` : null,
     })),
   };
