@@ -11,6 +11,7 @@ import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
 import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
+import { compressLargeJson } from './compress';
 import { dateParam, idParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
@@ -36,6 +37,7 @@ export function apiRouter(config: Config, db: Db): Router {
   const flights = new SingleFlight();
   /** Shares one computation among identical concurrent reads (same path and query string). */
   const shared = <T>(req: Request, compute: () => Promise<T>) => flights.run(req.originalUrl, compute);
+  r.use(compressLargeJson());
 
   r.get('/status', read, async (req, res) => {
     parseQuery(req, {});

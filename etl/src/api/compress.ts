@@ -1,0 +1,46 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { RequestHandler, Response } from 'express';
+
+/** Below this a JSON answer goes as it is: compressing it would cost more than sending it. */
+export const COMPRESS_MIN_BYTES = 32 * 1024;
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+// Fastest levels: on a 4.6 MB stuck-deal list brotli 1 takes ~12 ms (-> 0.3 MB), gzip 1 ~20 ms (-> 0.38 MB).
+const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } };
+const GZIP = { level: 1 };
+
+/** As res.json would: a content type already chosen is kept. */
+function jsonType(res: Response): string {
+  return (res.get('Content-Type') as string | undefined) ?? 'application/json; charset=utf-8';
+}
+
+function sendJsonText(res: Response, text: string): void {
+  res.set('Content-Type', jsonType(res)).send(text);
+}
+
+/**
+ * Large JSON answers are compressed (brotli or gzip, as the client accepts): a stuck-deal list of 15 000 deals
+ * is 4.6 MB, ~0.7 s for a wall TV on Wi-Fi, 0.3 MB compressed. zlib runs on libuv's thread pool, so the event
+ * loop keeps serving meanwhile. The JSON itself is unchanged.
+ */
+export function compressLargeJson(): RequestHandler {
+  return (req, res, next) => {
+    res.vary('Accept-Encoding');
+    res.json = (body: unknown) => {
+      const text = JSON.stringify(body);
+      const encoding = Buffer.byteLength(text) >= COMPRESS_MIN_BYTES ? req.acceptsEncodings('br', 'gzip', 'identity') : 'identity';
+      if (encoding !== 'br' && encoding !== 'gzip') {
+        sendJsonText(res, text);
+        return res;
+      }
+      (encoding === 'br' ? brotli(text, BROTLI) : gzip(text, GZIP)).then(
+        (packed) => res.set({ 'Content-Type': jsonType(res), 'Content-Encoding': encoding }).send(packed),
+        () => sendJsonText(res, text), // cannot happen for a string; if it did, the answer still goes
+      );
+      return res;
+    };
+    next();
+  };
+}

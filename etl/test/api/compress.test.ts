@@ -1,0 +1,49 @@
+import zlib from 'node:zlib';
+import { request } from 'undici';
+import { API_TOKEN } from '../kpi/fixture';
+import { useSeededAccount } from '../kpi/http';
+import { COMPRESS_MIN_BYTES } from '../../src/api/compress';
+
+describe('KPI API: large JSON answers are compressed for clients that accept it', () => {
+  const seeded = useSeededAccount({ api: true });
+  // A year of activity for every manager on the board: well above the compression threshold.
+  const big = '/api/v1/kpi/activity?from=2025-11-28&to=2026-11-27';
+  const get = async (path: string, acceptEncoding?: string) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${API_TOKEN}` };
+    if (acceptEncoding) headers['accept-encoding'] = acceptEncoding;
+    const r = await request(seeded.api().server.url + path, { headers });
+    return { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
+  };
+
+  it('identity without Accept-Encoding; gzip and brotli carry the same JSON', async () => {
+    const plain = await get(big);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(plain.body.byteLength).toBeGreaterThan(COMPRESS_MIN_BYTES);
+    const json = JSON.parse(plain.body.toString('utf8'));
+    expect(json.rows.length).toBeGreaterThan(365);
+
+    const gz = await get(big, 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toMatch(/Accept-Encoding/i);
+    expect(gz.body.byteLength).toBeLessThan(plain.body.byteLength / 5);
+    expect(JSON.parse(zlib.gunzipSync(gz.body).toString('utf8'))).toEqual(json);
+
+    const br = await get(big, 'br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(zlib.brotliDecompressSync(br.body).toString('utf8'))).toEqual(json);
+  });
+
+  it('small answers and errors go as they are', async () => {
+    const small = await get('/api/v1/managers', 'gzip, br');
+    expect(small.status).toBe(200);
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(small.body.toString('utf8')).length).toBeGreaterThan(0);
+    const bad = await get('/api/v1/kpi/activity?from=nope', 'gzip, br');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(bad.headers['content-encoding']).toBeUndefined();
+  });
+});
