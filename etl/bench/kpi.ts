@@ -68,8 +68,10 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     ];
     // undici's Pool with keep-alive: the lightest client, so the ratio shows the server's HTTP cost.
     const pool = new Pool(server.url, { connections: 8 });
-    const get = async (path: string) => {
-      const r = await pool.request({ method: 'GET', path, headers: { authorization: `Bearer ${TOKEN}` } });
+    const get = async (path: string, encoding?: string) => {
+      const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
+      if (encoding) headers['accept-encoding'] = encoding;
+      const r = await pool.request({ method: 'GET', path, headers });
       const body = Buffer.from(await r.body.arrayBuffer());
       if (r.statusCode !== 200) throw new Error(`${path}: HTTP ${r.statusCode} ${body.toString()}`);
       return body;
@@ -88,10 +90,16 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
       const direct: Timing = await time(() => c.direct(bench.db), iterations);
       out(`${c.name.padEnd(36)}${ms(http.p50)}${ms(http.p95)}${ms(direct.p50)}${ms(direct.p95)}  ${(http.p50 / direct.p50).toFixed(2)} / ${(http.p95 / direct.p95).toFixed(2)}   ${body.byteLength}`);
     }
+    // What a browser behind Grafana gets: the same lists compressed (bytes on the wire; the client does not inflate).
+    for (const path of ['/api/v1/kpi/activity', '/api/v1/kpi/stale-deals?minDays=30']) {
+      const body = await get(path, 'br');
+      const http: Timing = await time(() => get(path, 'br'), iterations);
+      out(`${`${path.replace('/api/v1/', '')} (br)`.padEnd(36)}${ms(http.p50)}${ms(http.p95)}${''.padStart(20)}  ${''.padEnd(13)}   ${body.byteLength}`);
+    }
     // The whole board as Grafana loads it: every panel's query at once.
     const board = ['/api/v1/status', '/api/v1/managers', '/api/v1/pipelines', '/api/v1/kpi/managers', '/api/v1/kpi/department',
       '/api/v1/kpi/activity', '/api/v1/kpi/stale-deals?minDays=30'];
-    const whole = await time(() => Promise.all(board.map(get)), Math.max(10, Math.floor(iterations / 2)));
+    const whole = await time(() => Promise.all(board.map((p) => get(p))), Math.max(10, Math.floor(iterations / 2)));
     const sequential = await time(async () => {
       for (const p of board) await get(p);
     }, Math.max(10, Math.floor(iterations / 2)));
