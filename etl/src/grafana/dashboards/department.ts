@@ -1,4 +1,4 @@
-import { amokpiTarget, dashboard, keepFields, override, panel, pluginVariable, thresholds, PLUGIN_DS, type Json } from './panels';
+import { amokpiTarget, dashboard, keepFields, override, panel, pluginVariable, statOptions, thresholds, PLUGIN_DS, type Json } from './panels';
 
 interface Figure {
   field: string;
@@ -35,17 +35,7 @@ function figureStat(id: number, f: Figure, x: number, y: number, date?: string):
         override(`${f.field}ChangePct`, { displayName: 'Изменение', unit: 'percent', decimals: 1, color: { mode: 'thresholds' }, thresholds: good }),
       ],
     },
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: 'value',
-      graphMode: 'none',
-      textMode: 'value_and_name',
-      justifyMode: 'center',
-      orientation: 'vertical',
-      wideLayout: true,
-      showPercentChange: false,
-      text: { titleSize: 22 },
-    },
+    options: statOptions({ calcs: ['lastNotNull'], colorMode: 'value', textMode: 'value_and_name', orientation: 'vertical', extra: { text: { titleSize: 22 } } }),
   });
 }
 

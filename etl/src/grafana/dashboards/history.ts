@@ -1,4 +1,4 @@
-import { dashboard, managersTable, panel, pgTarget, pluginVariable, PG_DS, type Json, type Variable } from './panels';
+import { dashboard, managersTable, panel, pgTarget, pluginVariable, statOptions, PG_DS, type Json, type Variable } from './panels';
 import { departmentPanels } from './department';
 
 /** Today in the account's time zone (amo.account.timezone), as the ETL counts days. */
@@ -47,16 +47,7 @@ function sourceMarker(): Json {
       },
       overrides: [],
     },
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '/^source$/', values: false },
-      colorMode: 'background',
-      graphMode: 'none',
-      textMode: 'value',
-      justifyMode: 'center',
-      orientation: 'auto',
-      wideLayout: true,
-      showPercentChange: false,
-    },
+    options: statOptions({ calcs: ['lastNotNull'], fields: '/^source$/' }),
   });
 }
 

@@ -109,6 +109,21 @@ export function managersTable(id: number, title: string, description: string, gr
 }
 
 /** "Data is N minutes old": the API's lag in minutes, red once it reaches the stale-data alert's period. */
+/** Options of a big-number stat panel for the TV: one reduced value, no sparkline, centred. */
+export function statOptions(o: { calcs: string[]; fields?: string; colorMode?: 'background' | 'value'; textMode?: string; orientation?: string; extra?: Json }): Json {
+  return {
+    reduceOptions: { calcs: o.calcs, fields: o.fields ?? '', values: false },
+    colorMode: o.colorMode ?? 'background',
+    graphMode: 'none',
+    textMode: o.textMode ?? 'value',
+    justifyMode: 'center',
+    orientation: o.orientation ?? 'auto',
+    wideLayout: true,
+    showPercentChange: false,
+    ...o.extra,
+  };
+}
+
 export function freshnessStat(id: number, gridPos: GridPos): Json {
   return panel(id, 'stat', 'Данные обновлены', 'Data freshness: minutes since the last amoCRM sync finished. Red from 30 minutes, as the stale-data alert.', gridPos, {
     datasource: PLUGIN_DS,
@@ -136,16 +151,7 @@ export function freshnessStat(id: number, gridPos: GridPos): Json {
       },
       overrides: [],
     },
-    options: {
-      reduceOptions: { calcs: ['max'], fields: '', values: false },
-      colorMode: 'background',
-      graphMode: 'none',
-      textMode: 'value',
-      justifyMode: 'center',
-      orientation: 'auto',
-      wideLayout: true,
-      showPercentChange: false,
-    },
+    options: statOptions({ calcs: ['max'] }),
   });
 }
 
