@@ -2,7 +2,7 @@ import { DataFrame, FieldType, createDataFrame, dateTimeParse } from '@grafana/d
 
 import { ActivityKpi } from '../api/schemas';
 import { FrameContext, keepManager } from './context';
-import { buildFields } from './fields';
+import { buildFields, managerNameField } from './fields';
 
 type Row = ActivityKpi['rows'][number];
 
@@ -24,7 +24,7 @@ export function activityFrame(kpi: ActivityKpi, ctx: FrameContext): DataFrame {
           en: 'Day',
           value: (r) => dateTimeParse(r.date, { timeZone, format: 'YYYY-MM-DD' }).valueOf(),
         },
-        { name: 'managerName', type: FieldType.string, ru: 'Менеджер', en: 'Manager', value: (r) => r.managerName ?? `#${r.managerId}` },
+        managerNameField,
         { name: 'callMinutes', type: FieldType.number, ru: 'Звонки, мин', en: 'Call minutes', value: (r) => r.callMinutes, config: minutes },
         { name: 'messages', type: FieldType.number, ru: 'Сообщения', en: 'Messages', value: (r) => r.messages },
         {

@@ -49,6 +49,15 @@ export interface FieldSpec<Row> {
   config?: FieldConfig;
 }
 
+/** The manager column of the per-manager frames: the name, or "#id" for a user the account no longer lists. */
+export const managerNameField: FieldSpec<{ managerId: number; managerName?: string | null }> = {
+  name: 'managerName',
+  type: FieldType.string,
+  ru: 'Менеджер',
+  en: 'Manager',
+  value: (r) => r.managerName ?? `#${r.managerId}`,
+};
+
 export function buildFields<Row>(specs: Array<FieldSpec<Row>>, rows: Row[]) {
   return specs.map((s) => ({
     name: s.name,

@@ -2,17 +2,9 @@ import { DataFrame, FieldType, createDataFrame } from '@grafana/data';
 
 import { ManagersKpi } from '../api/schemas';
 import { FrameContext, keepManager } from './context';
-import { DEFAULT_BANDS, FieldSpec, bandMappings, bandThresholds, buildFields, currencyUnit } from './fields';
+import { DEFAULT_BANDS, FieldSpec, bandMappings, bandThresholds, buildFields, currencyUnit, managerNameField } from './fields';
 
 type Row = ManagersKpi['rows'][number];
-
-const managerName: FieldSpec<Row> = {
-  name: 'managerName',
-  type: FieldType.string,
-  ru: 'Менеджер',
-  en: 'Manager',
-  value: (r) => r.managerName ?? `#${r.managerId}`,
-};
 
 const taskFields: Array<FieldSpec<Row>> = [
   { name: 'openTasks', type: FieldType.number, ru: 'Открытые задачи', en: 'Open tasks', value: (r) => r.openTasks ?? null },
@@ -39,7 +31,7 @@ export function managersFrame(kpi: ManagersKpi, ctx: FrameContext): DataFrame {
   const rows = kpi.rows.filter((r) => keepManager(ctx, r.managerId));
   const specs: Array<FieldSpec<Row>> = [
     { name: 'managerId', type: FieldType.number, ru: 'ID менеджера', en: 'Manager ID', value: (r) => r.managerId },
-    managerName,
+    managerNameField,
     { name: 'planAmount', type: FieldType.number, ru: 'План', en: 'Plan', value: (r) => r.planAmount, config: money },
     { name: 'wonAmount', type: FieldType.number, ru: 'Выиграно', en: 'Won', value: (r) => r.wonAmount, config: money },
     { name: 'wonCount', type: FieldType.number, ru: 'Сделок выиграно', en: 'Deals won', value: (r) => r.wonCount },
@@ -81,5 +73,5 @@ export function managersFrame(kpi: ManagersKpi, ctx: FrameContext): DataFrame {
 /** Task discipline per manager: the task columns of the same endpoint. */
 export function tasksFrame(kpi: ManagersKpi, ctx: FrameContext): DataFrame {
   const rows = kpi.rows.filter((r) => keepManager(ctx, r.managerId));
-  return createDataFrame({ refId: ctx.refId, name: 'tasks', fields: buildFields([managerName, ...taskFields], rows) });
+  return createDataFrame({ refId: ctx.refId, name: 'tasks', fields: buildFields([managerNameField, ...taskFields], rows) });
 }
