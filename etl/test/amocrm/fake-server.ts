@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { longLivedAuth } from '../../src/amocrm/auth';
+import { createAmoClient, type AmoClient, type AmoClientOptions } from '../../src/amocrm/client';
 
 /** A tiny real HTTP server for transport tests: a handler per request plus the arrival time of each. */
 export interface FakeServer {
@@ -54,4 +56,23 @@ export function halPage(opts: { host: string; path: string; key: string; items: 
   const links: Record<string, { href: string }> = { self: { href: `${host}${path}?page=${page}&limit=${limit}` } };
   if (page * limit <= total && items.length === limit) links.next = { href: `${host}${path}?page=${page + 1}&limit=${limit}` };
   return { _page: page, _links: links, _embedded: { [key]: items } };
+}
+
+/**
+ * For a describe block: `start(handler)` serves `handler` on a fresh FakeServer and returns a client for it
+ * (limiter off, 5 ms retry back-off); afterEach closes both.
+ */
+export function useFakeServerClient(token: string) {
+  let server: FakeServer | undefined;
+  let client: AmoClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await server?.close();
+    client = server = undefined;
+  });
+  return async (handler: Parameters<typeof startFakeServer>[0], extra: Partial<AmoClientOptions> = {}) => {
+    server = await startFakeServer(handler);
+    client = createAmoClient({ baseUrl: server.url, auth: longLivedAuth(token), rps: 0, retry: { errorBaseMs: 5 }, ...extra });
+    return { server, client };
+  };
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { createAmoClient, type AmoClient } from '../../src/amocrm/client';
-import { longLivedAuth } from '../../src/amocrm/auth';
+import type { AmoClient } from '../../src/amocrm/client';
 import { AmoPayloadError } from '../../src/amocrm/errors';
 import { encodeQuery } from '../../src/amocrm/query';
-import { startFakeServer, type FakeServer, type Reply } from './fake-server';
+import { useFakeServerClient, type Reply } from './fake-server';
 import { createLogger, setLogger } from '../../src/log';
 
 // Retries and back-offs are logged at warn; the assertions here check them through stats instead.
@@ -63,18 +62,7 @@ describe('PHP bracket query encoding', () => {
 });
 
 describe('HAL paging against a real HTTP server', () => {
-  let server: FakeServer | undefined;
-  let client: AmoClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    client = server = undefined;
-  });
-  const start = async (handler: Parameters<typeof startFakeServer>[0]) => {
-    server = await startFakeServer(handler);
-    client = createAmoClient({ baseUrl: server.url, auth: longLivedAuth('long-lived-token-123'), rps: 0, retry: { errorBaseMs: 5 } });
-    return { server, client };
-  };
+  const start = useFakeServerClient('long-lived-token-123');
 
   it.each([
     [0, [], 1],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createAmoClient, type AmoClient } from '../../src/amocrm/client';
 import { longLivedAuth } from '../../src/amocrm/auth';
 import { AmoAuthError, AmoBlockedError, AmoHttpError } from '../../src/amocrm/errors';
-import { startFakeServer, maxInWindow, type FakeServer, type Reply } from './fake-server';
+import { startFakeServer, maxInWindow, useFakeServerClient, type Reply } from './fake-server';
 import { createLogger, registerSecret, setLogger } from '../../src/log';
 
 // Retries and back-offs are logged at warn; the assertions here check them through stats instead.
@@ -12,18 +12,7 @@ const item = z.object({ id: z.number() });
 const ok = (ids: number[] = [1]): Reply => ({ status: 200, body: { _embedded: { leads: ids.map((id) => ({ id })) }, _links: {} } });
 
 describe('retries, back-off and stops', () => {
-  let server: FakeServer | undefined;
-  let client: AmoClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    client = server = undefined;
-  });
-  const start = async (handler: Parameters<typeof startFakeServer>[0], extra: Partial<Parameters<typeof createAmoClient>[0]> = {}) => {
-    server = await startFakeServer(handler);
-    client = createAmoClient({ baseUrl: server.url, auth: longLivedAuth('long-lived-token-456'), rps: 0, retry: { errorBaseMs: 5 }, ...extra });
-    return { server, client };
-  };
+  const start = useFakeServerClient('long-lived-token-456');
   const drain = async (c: AmoClient, path = '/leads') => {
     const out: number[] = [];
     for await (const items of c.pages(path, {}, { embedded: 'leads', item, entity: 'lead' })) out.push(...items.map((i) => i.id));
