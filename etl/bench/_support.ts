@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { startCluster, type Cluster } from '../test/support/cluster';
 import { pgp, type Db } from '../src/db';
 import { migrate } from '../src/db/migrate';
+import { closePool } from '../src/db/close';
 
 export function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -49,7 +50,7 @@ export async function benchDatabase(): Promise<{ db: Db; url: string; stop(): Pr
   const admin = pgp({ connectionString: cluster.adminUrl, max: 1 });
   await admin.none('CREATE DATABASE bench');
   await admin.none("ALTER DATABASE bench SET work_mem = '64MB'");
-  await admin.$pool.end();
+  await closePool(admin);
   const url = cluster.urlFor('bench');
   await migrate(url, { quiet: true });
   const db = pgp({ connectionString: url, max: 20 });
@@ -66,7 +67,7 @@ export async function benchDatabase(): Promise<{ db: Db; url: string; stop(): Pr
     async stop() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      await db.$pool.end();
+      await closePool(db);
       await cluster.stop();
     },
   };

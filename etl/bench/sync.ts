@@ -10,6 +10,7 @@ import { STREAMS } from '../src/sync/streams';
 import { writeBatch } from '../src/sync/engine';
 import { leadSchema, taskSchema, eventSchema, noteSchema } from '../src/sync/schemas';
 import { intOption } from './_support';
+import { closePool } from '../src/db/close';
 
 /**
  * `npm run bench -- sync [--leads 10000] [--big-leads 50000] [--rps 7] [--quick]`
@@ -73,7 +74,7 @@ async function freshDatabase(cluster: Cluster, name: string): Promise<string> {
   const admin = pgp({ connectionString: cluster.adminUrl, max: 1 });
   await admin.none('DROP DATABASE IF EXISTS $1:name', [name]);
   await admin.none('CREATE DATABASE $1:name', [name]);
-  await admin.$pool.end();
+  await closePool(admin);
   const url = cluster.urlFor(name);
   await migrate(url, { quiet: true });
   return url;
@@ -109,7 +110,7 @@ async function writeThroughput(url: string, ds: SimDataset, batch: number, witho
     }
   }
   const ms = Date.now() - t0;
-  await db.$pool.end();
+  await closePool(db);
   return { rows, ms };
 }
 

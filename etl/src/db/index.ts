@@ -2,8 +2,10 @@ import type { Config } from '../config';
 import { log } from '../log';
 import { pgp, type Db } from './pgp';
 import { startEmbeddedPostgres } from './embedded';
+import { closePool } from './close';
 
 export { pgp };
+export { closePool };
 export type { Db, Tx } from './pgp';
 
 export interface Database {
@@ -28,7 +30,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     db,
     url,
     async close() {
-      await db.$pool.end();
+      await closePool(db);
       await stopEmbedded();
     },
   };

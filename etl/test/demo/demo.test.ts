@@ -84,7 +84,9 @@ describe('npm run demo (embedded Postgres + live simulator + ETL + API)', () => 
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    // On a failure, say why: the demo's stderr holds the error line.
+    if (code !== 0) throw new Error(`demo exited with ${code} after Ctrl-C; stderr:\n${stderr}\nstdout tail:\n${out.text.slice(-2000)}`);
     expect(out.text).toMatch(/stopping/);
     // The embedded server it started is gone: its pid file was removed by a clean shutdown.
     expect(fs.existsSync(path.join(dataDir, 'demo', 'pg', 'postmaster.pid'))).toBe(false);

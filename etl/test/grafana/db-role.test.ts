@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { ignoreTerminationOnDrop } from './files';
 import { ADMIN_URL_ENV } from '../support/paths';
 import { startFakeGrafana } from './fakeGrafana';
+import { closePool } from '../../src/db/close';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
@@ -93,7 +94,7 @@ describe('0009_grafana_role and the role password', () => {
       await ownerDb.none(upSectionFor(missing));
       expect(await ownerDb.oneOrNone('SELECT 1 FROM pg_roles WHERE rolname = $1', [missing])).toBeNull();
     } finally {
-      await ownerDb.$pool.end();
+      await closePool(ownerDb);
       // Without FORCE: terminating a connection the ended pool is still closing would surface as an
       // unhandled client error; wait for it to go instead.
       for (let i = 0; ; i++) {
@@ -106,7 +107,7 @@ describe('0009_grafana_role and the role password', () => {
         }
       }
       await a.none(`DROP ROLE IF EXISTS ${owner}`);
-      await a.$pool.end();
+      await closePool(a);
     }
   });
 

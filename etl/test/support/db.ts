@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { pgp, type Db } from '../../src/db/pgp';
+import { closePool } from '../../src/db/close';
 import { ADMIN_URL_ENV, TEMPLATE_DB } from './paths';
 
 export interface TestDatabase {
@@ -29,7 +30,7 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
     db,
     url,
     async drop() {
-      await db.$pool.end();
+      await closePool(db);
       // A plain DROP first: FORCE would kill sessions that code under test still holds, and their pools
       // would raise unhandled errors after the test passed. Only a leaked session gets forced out.
       for (let attempt = 0; ; attempt++) {

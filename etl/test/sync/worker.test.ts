@@ -4,6 +4,7 @@ import type { AmoClient } from '../../src/amocrm/client';
 import { startWorker } from '../../src/sync/worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { actualTables, clientFor, dropQuietly, expectedTables, startSim, testConfig } from './support';
+import { closePool } from '../../src/db/close';
 
 describe('the worker', () => {
   let t: TestDatabase;
@@ -39,7 +40,7 @@ describe('the worker', () => {
     } finally {
       await a.stop();
       await b.stop();
-      await other.$pool.end();
+      await closePool(other);
     }
   });
 

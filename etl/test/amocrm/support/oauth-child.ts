@@ -8,6 +8,7 @@ import { Agent, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { pgp } from '../../../src/db/pgp';
 import { oauthAuth } from '../../../src/amocrm/auth';
 import { createAmoClient } from '../../../src/amocrm/client';
+import { closePool } from '../../../src/db/close';
 
 const env = (k: string) => {
   const v = process.env[k];
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
   await client.close();
-  await db.$pool.end();
+  await closePool(db);
   process.exit(0);
 }
 
