@@ -52,12 +52,12 @@ export async function figuresFor(
   ctx: KpiContext,
   date: string,
   pipelineId: number | null,
-  opts: { withInProgress: boolean; endOfDay?: boolean },
+  opts: { withInProgress: boolean; endOfDay?: boolean; withTasks?: boolean },
 ): Promise<FigureSet> {
   const frame = dayFrame(date, ctx.zone, ctx.now, { endOfDay: opts.endOfDay });
   const now = ctx.now.toISO()!;
   if (frame.isToday && !opts.endOfDay) {
-    return { frame, source: 'live', sql: liveFiguresSql(frame, { pipelineId, withTasks: true, withInProgress: opts.withInProgress, now }) };
+    return { frame, source: 'live', sql: liveFiguresSql(frame, { pipelineId, withTasks: opts.withTasks ?? true, withInProgress: opts.withInProgress, now }) };
   }
   const snap = await db.oneOrNone<{ source: 'snapshot' | 'reconstructed' }>(
     'SELECT source FROM kpi.snapshot_days WHERE day = $1 AND pipeline_id = $2',
