@@ -71,8 +71,9 @@ async function fill(db: Tx, size: AccountSize): Promise<{ statusEvents: number; 
     ),
   );
   // Incoming -> New one hour after creation, New -> current stage (or Contacted), closed ones -> 142/143 at closed_at.
-  // A bulk load skips the per-row summary trigger and rebuilds the summary once (what a DBA would do too).
+  // A bulk load skips the summary triggers and rebuilds the summaries once (what a DBA would do too).
   await db.none('ALTER TABLE amo.events DISABLE TRIGGER events_status_last_ins');
+  await db.none('ALTER TABLE amo.events DISABLE TRIGGER events_status_since_ins');
   await step('status events', () =>
     db.none(
       `INSERT INTO amo.events (id, type, entity_id, entity_type, created_by, created_at, value_before, value_after)
@@ -93,6 +94,8 @@ async function fill(db: Tx, size: AccountSize): Promise<{ statusEvents: number; 
   );
   await step('per-lead status summary (kpi.rebuild_lead_status_last)', () => db.one('SELECT kpi.rebuild_lead_status_last()'));
   await db.none('ALTER TABLE amo.events ENABLE TRIGGER events_status_last_ins');
+  await step('open deals and their stage entry (kpi.refresh_open_deals)', () => db.one('SELECT kpi.refresh_open_deals()'));
+  await db.none('ALTER TABLE amo.events ENABLE TRIGGER events_status_since_ins');
   const statusEvents = (await db.one(`SELECT count(*)::int AS n FROM amo.events`)).n as number;
   const messages = Math.max(size.events - statusEvents, 0);
   await step(`chat messages (${messages})`, () =>

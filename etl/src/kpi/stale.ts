@@ -28,38 +28,54 @@ export interface StaleFilter {
   pipelineId: number | null;
 }
 
+/** Names of managers, pipelines and stages: a few hundred rows, joined in memory. */
+async function stageNames(db: Db): Promise<{ users: Map<number, string>; pipelines: Map<number, string>; statuses: Map<string, string> }> {
+  const [users, pipelines, statuses] = await Promise.all([
+    db.any<{ id: number; name: string }>('SELECT id, name FROM amo.users'),
+    db.any<{ id: number; name: string }>('SELECT id, name FROM amo.pipelines'),
+    db.any<{ pipeline_id: number; id: number; name: string }>('SELECT pipeline_id, id, name FROM amo.statuses'),
+  ]);
+  return {
+    users: new Map(users.map((r) => [r.id, r.name])),
+    pipelines: new Map(pipelines.map((r) => [r.id, r.name])),
+    statuses: new Map(statuses.map((r) => [`${r.pipeline_id}:${r.id}`, r.name])),
+  };
+}
+
 /** Active leads by calendar days in their current stage (in the account zone), longest first. */
 export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
-  const rows = await db.any(
-    `SELECT s.lead_id, s.lead_name, s.manager_id, u.name AS manager_name, s.pipeline_id, p.name AS pipeline_name,
-            s.status_id, st.name AS status_name, s.price, s.days_in_status,
-            -- epoch milliseconds (floored as a JS Date would): a number parses far faster than a timestamptz over 15 000 rows
-            floor(extract(epoch FROM s.entered_at) * 1000)::float8 AS entered_ms
-       FROM kpi.stale_deals($(now)::timestamptz, $(zone), $(minDays)) s
-       LEFT JOIN amo.users u ON u.id = s.manager_id
-       LEFT JOIN amo.pipelines p ON p.id = s.pipeline_id
-       LEFT JOIN amo.statuses st ON st.pipeline_id = s.pipeline_id AND st.id = s.status_id
-      WHERE ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
-        AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
-        AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))
-      ORDER BY s.days_in_status DESC, s.lead_id`,
-    { now: ctx.now.toISO(), zone: ctx.zone, minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers },
-  );
+  // Tens of thousands of rows at 1M leads: every column costs parse time in the driver (measured: 11 columns with
+  // three repeated names took twice as long as these 8), so names come from a separate lookup, fetched meanwhile.
+  const [rows, names] = await Promise.all([
+    db.any(
+      `SELECT s.lead_id, s.lead_name, s.manager_id, s.pipeline_id, s.status_id, s.price, s.days_in_status,
+              -- epoch milliseconds (floored as a JS Date would): a number parses far faster than a timestamptz
+              floor(extract(epoch FROM s.entered_at) * 1000)::float8 AS entered_ms
+         FROM kpi.stale_deals($(now)::timestamptz, $(zone), $(minDays)) s
+        WHERE ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
+          AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
+          AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))
+        ORDER BY s.days_in_status DESC, s.lead_id`,
+      { now: ctx.now.toISO(), zone: ctx.zone, minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers },
+    ),
+    stageNames(db),
+  ]);
+  const link = ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/` : null;
   return {
     asOf: formatInstant(ctx.now, ctx.zone),
     rows: rows.map((r) => ({
       leadId: r.lead_id,
       leadName: r.lead_name,
       managerId: r.manager_id,
-      managerName: r.manager_name,
+      managerName: r.manager_id === null ? null : (names.users.get(r.manager_id) ?? null),
       pipelineId: r.pipeline_id,
-      pipelineName: r.pipeline_name,
+      pipelineName: names.pipelines.get(r.pipeline_id) ?? null,
       statusId: r.status_id,
-      statusName: r.status_name,
+      statusName: names.statuses.get(`${r.pipeline_id}:${r.status_id}`) ?? null,
       price: r.price,
       daysInStatus: r.days_in_status,
       enteredAt: r.entered_ms === null ? null : formatMillis(r.entered_ms, ctx.zone),
-      url: ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/${r.lead_id}` : null,
+      url: link && `${link}${r.lead_id}`,
     })),
   };
 }

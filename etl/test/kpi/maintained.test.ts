@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, seed } from './fixture';
+import { ANNA, BORIS, DINA, seed } from './fixture';
 import { ignoreTeardownErrors } from './http';
 
 /**
@@ -107,5 +107,92 @@ describe('kpi tables kept by statement-level triggers', () => {
     await t.db.none('TRUNCATE kpi.activity_zone');
     await t.db.one('SELECT kpi.use_activity_zone($1)', ['Europe/Moscow']);
     expect(await cells()).toEqual(maintained);
+  });
+
+  // kpi.open_deals (the stuck-deal list) must equal the computation from amo.leads, the status summary and the
+  // history after every kind of write the sync makes, and the list must not depend on which path answered.
+  const openDeals = () => t.db.any('SELECT * FROM kpi.open_deals ORDER BY lead_id');
+  const recomputed = () => t.db.any(`SELECT * FROM kpi.open_leads_entered('infinity') ORDER BY lead_id`);
+  const upsertLeads = (rows: string[]) =>
+    t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, deleted_at) VALUES ${rows.join(', ')}
+               ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, responsible_user_id = EXCLUDED.responsible_user_id,
+                 pipeline_id = EXCLUDED.pipeline_id, status_id = EXCLUDED.status_id, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at`);
+  const lead = (id: number, user: number, status: number, price = 1000, deleted: string | null = null) =>
+    `(${id}, 'Deal ${id}', ${price}, ${user}, 10, ${status}, '2026-10-01T10:00:00+03:00', now(), ${deleted === null ? 'NULL' : `'${deleted}'`})`;
+
+  it('open deals equal a recomputation after leads, status events and stages change', async () => {
+    expect((await openDeals()).length).toBeGreaterThan(0);
+    expect(await openDeals()).toEqual(await recomputed());
+    // New leads in one statement: one open, one unsorted (not a deal yet), one won.
+    await upsertLeads([lead(951, ANNA, 1003), lead(952, BORIS, 1001), lead(953, ANNA, 142)]);
+    let d = await openDeals();
+    expect(d.map((r) => r.lead_id)).toContain(951);
+    expect(d.map((r) => r.lead_id)).not.toContain(952);
+    expect(d.map((r) => r.lead_id)).not.toContain(953);
+    expect(d.find((r) => r.lead_id === 951)).toMatchObject({ manager_id: ANNA, entered_at: new Date('2026-10-01T07:00:00Z') });
+    expect(d).toEqual(await recomputed());
+    // A status event into its stage moves its entry; an older one that led elsewhere does not.
+    await upsertEvents([status('o1', 951, '2026-11-05T10:00:00Z', 1003), status('o0', 951, '2026-11-01T10:00:00Z', 1002)]);
+    d = await openDeals();
+    expect(d.find((r) => r.lead_id === 951)!.entered_at).toEqual(new Date('2026-11-05T10:00:00Z'));
+    expect(d).toEqual(await recomputed());
+    // The lead moves on (the lead list says so before its event arrives), is reassigned and repriced; the
+    // unsorted one is sorted; the identical rewrite of a lead changes nothing.
+    await upsertLeads([lead(951, BORIS, 1002, 5000), lead(952, BORIS, 1002), lead(953, ANNA, 142)]);
+    d = await openDeals();
+    expect(d.find((r) => r.lead_id === 951)).toMatchObject({ manager_id: BORIS, price: 5000, status_id: 1002, entered_at: new Date('2026-11-01T10:00:00Z') });
+    expect(d.map((r) => r.lead_id)).toContain(952);
+    expect(d).toEqual(await recomputed());
+    // Events rewritten and deleted.
+    await upsertEvents([status('o0', 951, '2026-11-06T10:00:00Z', 1002)]);
+    expect((await openDeals()).find((r) => r.lead_id === 951)!.entered_at).toEqual(new Date('2026-11-06T10:00:00Z'));
+    expect(await openDeals()).toEqual(await recomputed());
+    await t.db.none(`DELETE FROM amo.events WHERE id IN ('o0', 'o1')`);
+    expect((await openDeals()).find((r) => r.lead_id === 951)!.entered_at).toEqual(new Date('2026-10-01T07:00:00Z'));
+    expect(await openDeals()).toEqual(await recomputed());
+    // A stage turns "unsorted" and back: its leads leave the list and return.
+    await t.db.none(`UPDATE amo.statuses SET type = 1 WHERE pipeline_id = 10 AND id = 1002`);
+    d = await openDeals();
+    expect(d.filter((r) => r.status_id === 1002)).toEqual([]);
+    expect(d).toEqual(await recomputed());
+    await t.db.none(`UPDATE amo.statuses SET type = 0 WHERE pipeline_id = 10 AND id = 1002`);
+    expect((await openDeals()).map((r) => r.lead_id)).toContain(951);
+    expect(await openDeals()).toEqual(await recomputed());
+    // Deleted (trash) and hard-deleted leads leave.
+    await upsertLeads([lead(951, BORIS, 1002, 5000, '2026-11-20T10:00:00Z')]);
+    await t.db.none('DELETE FROM amo.leads WHERE id = 952');
+    d = await openDeals();
+    expect(d.map((r) => r.lead_id)).not.toContain(951);
+    expect(d.map((r) => r.lead_id)).not.toContain(952);
+    expect(d).toEqual(await recomputed());
+  });
+
+  it('the stuck-deal list is the same from the kept table (now after every event) and from the history (a past now)', async () => {
+    const viaTable = await t.db.any(`SELECT * FROM kpi.stale_deals('2027-01-01T00:00:00Z', 'Europe/Moscow', 0) ORDER BY lead_id`);
+    const viaHistory = await t.db.any(
+      `SELECT h.lead_id, h.lead_name, h.manager_id, h.pipeline_id, h.status_id, h.price, h.entered_at,
+              ('2027-01-01'::date - (h.entered_at AT TIME ZONE 'Europe/Moscow')::date)::int AS days_in_status
+         FROM kpi.open_leads_entered('2027-01-01T00:00:00Z') h ORDER BY h.lead_id`,
+    );
+    expect(viaTable.length).toBeGreaterThan(2);
+    expect(viaTable).toEqual(viaHistory);
+    // A lead that entered its stage on Dec 15. Asked as of Dec 1, the kept table would be wrong (it has seen
+    // that event): the history answers, and the lead counts from its creation.
+    await upsertLeads([lead(961, DINA, 1003)]);
+    await upsertEvents([status('p1', 961, '2026-12-15T10:00:00Z', 1003)]);
+    const at = (now: string) => t.db.any(`SELECT * FROM kpi.stale_deals($1, 'Europe/Moscow', 0) ORDER BY lead_id`, [now]);
+    expect((await at('2027-01-01T00:00:00Z')).find((r) => r.lead_id === 961)).toMatchObject({ entered_at: new Date('2026-12-15T10:00:00Z'), days_in_status: 17 });
+    const past = await at('2026-12-01T00:00:00Z');
+    expect(past.find((r) => r.lead_id === 961)).toMatchObject({ entered_at: new Date('2026-10-01T07:00:00Z'), days_in_status: 61 });
+    const pastHistory = await t.db.any(`SELECT lead_id, entered_at FROM kpi.open_leads_entered('2026-12-01T00:00:00Z') ORDER BY lead_id`);
+    expect(past.map((r) => [r.lead_id, r.entered_at])).toEqual(pastHistory.map((r) => [r.lead_id, r.entered_at]));
+  });
+
+  it('a reload (TRUNCATE) of the sources leaves the kept table consistent', async () => {
+    await t.db.none('TRUNCATE amo.events');
+    expect(await openDeals()).toEqual(await recomputed());
+    expect((await openDeals()).length).toBeGreaterThan(0);
+    await t.db.none('TRUNCATE amo.leads');
+    expect(await openDeals()).toEqual([]);
   });
 });
