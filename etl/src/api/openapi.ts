@@ -1,4 +1,5 @@
 /** The OpenAPI 3.1 document of the KPI API; test/api/openapi.test.ts keeps it and the routes in step. */
+import { MAX_LIMIT } from './params';
 
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' } };
@@ -78,7 +79,10 @@ export const openapi = {
     '/api/v1/kpi/stale-deals': {
       get: {
         summary: 'active leads by days in their current stage',
-        parameters: [q('minDays', { type: 'integer', minimum: 0 }, 'defaults to 0'), q('managerId', id, 'one manager'), q('pipelineId', id, 'one pipeline')],
+        parameters: [
+          q('minDays', { type: 'integer', minimum: 0 }, 'defaults to 0'), q('managerId', id, 'one manager'), q('pipelineId', id, 'one pipeline'),
+          q('limit', { type: 'integer', minimum: 1, maximum: MAX_LIMIT }, 'at most this many rows, the longest-stuck first (a TV shows a screenful, not every open deal); all rows when absent'),
+        ],
         responses: {
           '200': json(obj({
             asOf: str,

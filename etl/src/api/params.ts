@@ -19,6 +19,12 @@ export const monthParam = z.string().superRefine((s, ctx) => {
   }
 });
 export const minDaysParam = z.string().regex(/^\d{1,5}$/, 'must be a non-negative integer').transform(Number);
+export const MAX_LIMIT = 10_000;
+export const limitParam = z
+  .string()
+  .regex(/^[1-9]\d{0,4}$/, `must be an integer from 1 to ${MAX_LIMIT}`)
+  .transform(Number)
+  .refine((n) => n <= MAX_LIMIT, `must be an integer from 1 to ${MAX_LIMIT}`);
 
 /** Validates a query string strictly: unknown or repeated parameters are a 400. */
 export function parseQuery<T extends z.ZodRawShape>(req: Request, shape: T): z.infer<z.ZodObject<T>> {

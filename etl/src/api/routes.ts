@@ -12,7 +12,7 @@ import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { compressLargeJson } from './compress';
-import { dateParam, idParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
+import { dateParam, idParam, limitParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
 
@@ -74,8 +74,8 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   r.get('/kpi/stale-deals', read, async (req, res) => {
-    const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional() });
-    const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null };
+    const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional(), limit: limitParam.optional() });
+    const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
     res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 

@@ -26,6 +26,8 @@ export interface StaleFilter {
   minDays: number;
   managerId: number | null;
   pipelineId: number | null;
+  /** The longest-stuck N only; null for every row. */
+  limit?: number | null;
 }
 
 /** Names of managers, pipelines and stages: a few hundred rows, joined in memory. */
@@ -55,8 +57,9 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
         WHERE ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
           AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
           AND ($(managers)::bigint[] IS NULL OR s.manager_id = ANY($(managers)::bigint[]))
-        ORDER BY s.days_in_status DESC, s.lead_id`,
-      { now: ctx.now.toISO(), zone: ctx.zone, minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers },
+        ORDER BY s.days_in_status DESC, s.lead_id
+        LIMIT $(limit)`,
+      { now: ctx.now.toISO(), zone: ctx.zone, minDays: f.minDays, managerId: f.managerId, pipelineId: f.pipelineId, managers: ctx.managers, limit: f.limit ?? null },
     ),
     stageNames(db),
   ]);

@@ -56,6 +56,9 @@ describe('KPI API: tokens, validation, plans', () => {
     ['/api/v1/kpi/activity?from=2026-11-10&to=2026-11-01', /after/],
     ['/api/v1/kpi/stale-deals?minDays=-1', /minDays/],
     ['/api/v1/kpi/stale-deals?minDays=abc', /minDays/],
+    ['/api/v1/kpi/stale-deals?limit=0', /limit.*1 to 10000/],
+    ['/api/v1/kpi/stale-deals?limit=10001', /limit.*1 to 10000/],
+    ['/api/v1/kpi/stale-deals?limit=2.5', /limit/],
     ['/api/v1/plans?month=2026-13', /month/],
     ['/api/v1/managers?x=1', /unknown parameter/],
   ])('%s is a 400 problem', async (path, detail) => {

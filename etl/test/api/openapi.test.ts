@@ -57,7 +57,7 @@ describe('OpenAPI document', () => {
 
   it('every documented query parameter is accepted and an undocumented one is refused', async () => {
     const sample: Record<string, string> = {
-      date: '2026-11-20', pipelineId: '10', from: '2026-11-01', to: '2026-11-02', managerId: '101', minDays: '3', month: '2026-11',
+      date: '2026-11-20', pipelineId: '10', from: '2026-11-01', to: '2026-11-02', managerId: '101', minDays: '3', month: '2026-11', limit: '5',
     };
     const api = await serve(testConfig(), t.db);
     try {

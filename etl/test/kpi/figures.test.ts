@@ -173,6 +173,11 @@ describe('KPI figures (hand-built account, now = 2026-11-27 15:00 Moscow)', () =
     expect(anna.json.rows.map((x: any) => x.leadId)).toEqual([11, 10]);
     const partners = await api.get(`/api/v1/kpi/stale-deals?pipelineId=${PARTNERS}`);
     expect(partners.json.rows.map((x: any) => x.leadId)).toEqual([12]);
+    // limit keeps the longest-stuck first, after the filters.
+    const top = await api.get('/api/v1/kpi/stale-deals?limit=2');
+    expect(top.json.rows.map((x: any) => x.leadId)).toEqual([11, 12]);
+    const annaTop = await api.get(`/api/v1/kpi/stale-deals?managerId=${ANNA}&limit=1`);
+    expect(annaTop.json.rows.map((x: any) => x.leadId)).toEqual([11]);
   });
 
   it('AMOKPI_MANAGERS restricts the boards; AMOKPI_BANDS and AMOKPI_MESSAGE_MINUTES are honoured', async () => {
