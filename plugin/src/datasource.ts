@@ -18,6 +18,7 @@ import { AmokpiError } from './api/errors';
 import {
   Manager,
   Pipeline,
+  StaleDeals,
   Status,
   activitySchema,
   departmentSchema,
@@ -33,7 +34,7 @@ import { departmentFrames } from './frames/department';
 import { managersFrame, tasksFrame } from './frames/managers';
 import { staleDealsFrame } from './frames/staleDeals';
 import { syncHealthFrame } from './frames/syncHealth';
-import { interpolateQuery, resolveQuery } from './interpolate';
+import { ResolvedQuery, interpolateQuery, resolveQuery } from './interpolate';
 import { migrateQuery } from './migrate';
 import { describeAge } from './status';
 import { AmokpiOptions, AmokpiQuery, DEFAULT_QUERY } from './types';
@@ -82,7 +83,7 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   private async runQuery(query: AmokpiQuery, request: DataQueryRequest<AmokpiQuery>): Promise<DataFrame[]> {
     const q = resolveQuery(query, this.templateSrv, request.scopedVars);
     const ctx: FrameContext = { refId: query.refId, managerIds: q.managerIds };
-    // The API filters activity and stuck deals by one manager; several are filtered here instead.
+    // The API filters activity by one manager; several are filtered here instead.
     const managerId = q.managerIds?.length === 1 ? q.managerIds[0] : undefined;
     switch (query.queryType) {
       case 'managers':
@@ -104,10 +105,7 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
         return [activityFrame(kpi, { ...ctx, timezone: timeZone })];
       }
       case 'staleDeals': {
-        const [kpi, account] = await Promise.all([
-          this.api.get('/api/v1/kpi/stale-deals', { minDays: q.minDays, managerId, pipelineId: q.pipelineId }, staleDealsSchema),
-          this.accountInfo(),
-        ]);
+        const [kpi, account] = await Promise.all([this.staleDeals(q), this.accountInfo()]);
         return [staleDealsFrame(kpi, { ...ctx, currency: account?.currency })];
       }
       case 'department': {
@@ -122,6 +120,30 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
       default:
         throw new AmokpiError(`Unknown query type "${String(query.queryType)}": choose one in the query editor.`, 'input');
     }
+  }
+
+  /**
+   * Stuck deals in the API's order (days in stage descending, then lead id). The API filters by one manager
+   * and cuts to `limit` after its filters; with several managers and a limit, each one's longest-stuck N are
+   * asked for and merged, so a wall TV showing N rows never downloads every open deal of the account.
+   */
+  private async staleDeals(q: ResolvedQuery): Promise<StaleDeals> {
+    const ask = (managerId: number | undefined, limit: number | undefined) =>
+      this.api.get('/api/v1/kpi/stale-deals', { minDays: q.minDays, managerId, pipelineId: q.pipelineId, limit }, staleDealsSchema);
+    const managerIds = q.managerIds && [...new Set(q.managerIds)];
+    if (!managerIds || managerIds.length === 1) {
+      return ask(managerIds?.[0], q.limit);
+    }
+    if (q.limit === undefined) {
+      return ask(undefined, undefined); // every row; the frame keeps the chosen managers' ones
+    }
+    const limit = q.limit;
+    const parts = await Promise.all(managerIds.map((id) => ask(id, limit)));
+    const rows = parts
+      .flatMap((p) => p.rows)
+      .sort((a, b) => b.daysInStatus - a.daysInStatus || a.leadId - b.leadId)
+      .slice(0, limit);
+    return { asOf: parts[0].asOf, rows };
   }
 
   /** "As of" when the query leaves the date empty: the end of the dashboard range, as a day in the account zone. */

@@ -2,13 +2,14 @@ import { ScopedVars } from '@grafana/data';
 import { TemplateSrv } from '@grafana/runtime';
 
 import { AmokpiError } from './api/errors';
-import { AmokpiQuery } from './types';
+import { AmokpiQuery, MAX_STALE_LIMIT } from './types';
 
 /** A query with its variables replaced and its fields checked, ready to become API parameters. */
 export interface ResolvedQuery {
   pipelineId?: number; // undefined = all pipelines
   managerIds?: number[]; // undefined = all managers
   minDays: number;
+  limit?: number; // undefined = every row
   date?: string; // undefined = the caller's default
 }
 
@@ -64,7 +65,11 @@ export function resolveQuery(query: AmokpiQuery, templateSrv: TemplateSrv, scope
   if (!Number.isInteger(minDays) || minDays < 0) {
     throw new AmokpiError(`Min days must be a whole number of days, 0 or more (got ${minDays}).`, 'input');
   }
-  return { managerIds, pipelineId: pipelines?.[0], minDays, date: date || undefined };
+  const limit = query.limit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_STALE_LIMIT)) {
+    throw new AmokpiError(`At most (rows) must be a whole number from 1 to ${MAX_STALE_LIMIT}, or empty for every row (got ${limit}).`, 'input');
+  }
+  return { managerIds, pipelineId: pipelines?.[0], minDays, limit, date: date || undefined };
 }
 
 /** For Explore, "inspect query" and panel links: the same query with its variables replaced. */

@@ -25,26 +25,42 @@ function idText(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function wholeNumber(value: unknown): number | undefined {
+/** A number, or a string holding one ("50" in hand-written JSON); anything else (blank, "abc") is absent. */
+function numberOf(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : undefined;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
+
+function wholeNumber(value: unknown): number | undefined {
+  const n = numberOf(value);
+  return n === undefined ? undefined : Math.max(0, Math.trunc(n));
+}
+
+// Provisioning files are written by hand, often with version 1 copied from an exported panel: a number
+// typed as a string ("50", "") or null must still become a number or nothing there.
+const NUMERIC_FIELDS = ['minDays', 'limit'] as const;
+const hasTextNumbers = (saved: Record<string, unknown>) =>
+  NUMERIC_FIELDS.some((k) => typeof saved[k] === 'string' || saved[k] === null);
 
 /**
  * Brings a saved query up to QUERY_VERSION (Infinity's pattern), so the model can change without
  * breaking saved dashboards. Version 0 is anything saved without a version: the scaffold's
  * {queryText, constant}, hand-written provisioning JSON with numeric ids, "stale-deals" spellings.
+ * A current query passes through as the same object unless a number in it is still text (or null).
  */
 export function migrateQuery(query: object): AmokpiQuery {
   const saved = query as Record<string, unknown>;
-  if (saved.version === QUERY_VERSION) {
+  if (saved.version === QUERY_VERSION && !hasTextNumbers(saved)) {
     return query as AmokpiQuery;
   }
-  const { queryText, constant: _constant, pipelineId, managerId, minDays, date, ...rest } = saved;
+  const { queryText, constant: _constant, pipelineId, managerId, minDays, limit, date, ...rest } = saved;
   const fields = {
     pipelineId: idText(pipelineId),
     managerId: idText(managerId),
     minDays: wholeNumber(minDays),
+    // Kept as written (0, 2.5, 20000 included): resolveQuery then names the field and its range, where
+    // silently clamping would show a different number of rows than the file asks for.
+    limit: numberOf(limit),
     date: typeof date === 'string' && date.trim() !== '' ? date.trim() : undefined,
   };
   return {

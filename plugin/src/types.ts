@@ -12,8 +12,15 @@ export interface AmokpiQuery extends DataQuery {
   pipelineId?: string; // id or "$pipeline"; empty = all
   managerId?: string; // id or "$manager"; empty = all
   minDays?: number; // staleDeals
+  limit?: number; // staleDeals: the longest-stuck N rows only; absent = every row
   date?: string; // "as of" YYYY-MM-DD or a variable; empty = end of the dashboard range
 }
+
+/**
+ * The API's ceiling for stale-deals `limit` (etl/src/api/params.ts MAX_LIMIT): checked here too, so a bad
+ * value is a query error naming the field rather than the API's 400.
+ */
+export const MAX_STALE_LIMIT = 10_000;
 
 export interface AmokpiOptions extends DataSourceJsonData {
   url?: string; // the ETL's base URL
@@ -33,7 +40,7 @@ export interface QueryTypeInfo {
   label: string;
   description: string;
   /** Which options the editor shows for this type. */
-  options: ReadonlyArray<'pipelineId' | 'managerId' | 'minDays' | 'date'>;
+  options: ReadonlyArray<'pipelineId' | 'managerId' | 'minDays' | 'limit' | 'date'>;
 }
 
 export const QUERY_TYPES: readonly QueryTypeInfo[] = [
@@ -58,8 +65,8 @@ export const QUERY_TYPES: readonly QueryTypeInfo[] = [
   {
     value: 'staleDeals',
     label: 'Зависшие сделки / Stuck deals',
-    description: 'Active deals sitting in their stage for at least N days',
-    options: ['pipelineId', 'managerId', 'minDays'],
+    description: 'Active deals sitting in their stage for at least N days, the longest-stuck first',
+    options: ['pipelineId', 'managerId', 'minDays', 'limit'],
   },
   {
     value: 'department',

@@ -4,11 +4,12 @@ import { InlineField, Input, Select, Stack } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
 import { migrateQuery } from '../migrate';
-import { AmokpiOptions, AmokpiQuery, QUERY_TYPES, QueryType, queryTypeInfo } from '../types';
+import { AmokpiOptions, AmokpiQuery, MAX_STALE_LIMIT, QUERY_TYPES, QueryType, queryTypeInfo } from '../types';
 import { EntitySelect } from './EntitySelect';
 import { TEST_IDS } from './testIds';
 import { useDraft } from './useDraft';
 import { useOptions } from './useOptions';
+import { WholeNumberField } from './WholeNumberField';
 
 type Props = QueryEditorProps<DataSource, AmokpiQuery, AmokpiOptions>;
 
@@ -41,15 +42,12 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
   const variables = useMemo(() => datasource.variableNames(), [datasource]);
 
   // Text fields commit on blur, so a half-typed date or number never runs a query.
-  const [minDays, setMinDays] = useDraft(String(query.minDays ?? ''));
   const [date, setDate] = useDraft(query.date ?? '');
 
   const update = (patch: Partial<AmokpiQuery>) => {
     onChange({ ...query, ...patch });
     onRunQuery();
   };
-  const minDaysValue = minDays.trim() === '' ? undefined : Number(minDays);
-  const minDaysInvalid = minDaysValue !== undefined && (!Number.isInteger(minDaysValue) || minDaysValue < 0);
   const dateInvalid = date !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(date) && !date.includes('$');
 
   return (
@@ -92,25 +90,31 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
           />
         )}
         {info.options.includes('minDays') && (
-          <InlineField
+          <WholeNumberField
             label="Дней на этапе ≥ / Min days"
             labelWidth={30}
             tooltip="Only deals that have sat in their stage at least this many days"
-            invalid={minDaysInvalid}
             error="A whole number of days, 0 or more"
-          >
-            <Input
-              data-testid={TEST_IDS.minDays}
-              type="number"
-              min={0}
-              step={1}
-              width={10}
-              placeholder="0"
-              value={minDays}
-              onChange={(e: ChangeEvent<HTMLInputElement>) => setMinDays(e.target.value)}
-              onBlur={() => !minDaysInvalid && minDaysValue !== query.minDays && update({ minDays: minDaysValue })}
-            />
-          </InlineField>
+            testId={TEST_IDS.minDays}
+            placeholder="0"
+            min={0}
+            value={query.minDays}
+            onCommit={(minDays) => update({ minDays })}
+          />
+        )}
+        {info.options.includes('limit') && (
+          <WholeNumberField
+            label="Не больше строк / At most (rows)"
+            labelWidth={32}
+            tooltip={`Show only this many deals, the longest-stuck first (a TV needs a screenful, not every open deal); empty = all. 1 to ${MAX_STALE_LIMIT}.`}
+            error={`A whole number from 1 to ${MAX_STALE_LIMIT}, or empty for all`}
+            testId={TEST_IDS.limit}
+            placeholder="все / all"
+            min={1}
+            max={MAX_STALE_LIMIT}
+            value={query.limit}
+            onCommit={(limit) => update({ limit })}
+          />
         )}
         {info.options.includes('date') && (
           <InlineField

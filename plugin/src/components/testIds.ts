@@ -6,6 +6,7 @@ export const TEST_IDS = {
   manager: 'amokpi-query-manager',
   pipeline: 'amokpi-query-pipeline',
   minDays: 'amokpi-query-min-days',
+  limit: 'amokpi-query-limit',
   date: 'amokpi-query-date',
   loadError: 'amokpi-query-load-error',
 } as const;

@@ -186,6 +186,49 @@ describe('other query types', () => {
     expect(field(frame, 'enteredAt').values).toEqual([Date.parse('2026-02-22T07:00:00Z')]);
   });
 
+  it('stale deals: limit is passed to the API only when set', async () => {
+    const { ds, calls } = setup();
+    await ds.query(request([{ queryType: 'staleDeals', limit: 50 }, { queryType: 'staleDeals', minDays: 7 }]));
+    const asked = calls.filter((c) => c.includes('/kpi/stale-deals')).map(params);
+    expect(asked).toEqual([{ minDays: '0', limit: '50' }, { minDays: '7' }]);
+  });
+
+  describe('stale deals with several managers and a limit', () => {
+    // A stand-in for the API's contract: one managerId filter, longest-stuck first (ties by lead id), then limit.
+    const deal = (leadId: number, managerId: number, daysInStatus: number) => ({ ...fx.staleDeals.rows[0], leadId, managerId, daysInStatus });
+    const all = [deal(1, 11, 40), deal(2, 12, 40), deal(3, 13, 90), deal(4, 11, 30), deal(5, 12, 50), deal(6, 11, 10), deal(7, 12, 5)];
+    const api: Handler = (p) => {
+      const manager = p.get('managerId');
+      const rows = all
+        .filter((r) => manager === null || r.managerId === Number(manager))
+        .sort((a, b) => b.daysInStatus - a.daysInStatus || a.leadId - b.leadId);
+      return { asOf: fx.staleDeals.asOf, rows: p.has('limit') ? rows.slice(0, Number(p.get('limit'))) : rows };
+    };
+    const run = async (limit?: number) => {
+      const vars = new FakeTemplateSrv([{ name: 'manager', current: ['11', '12', '11'] }]);
+      const { ds, calls } = setup({ '/api/v1/kpi/stale-deals': api }, vars);
+      const res = await ds.query(request([{ queryType: 'staleDeals', managerId: '$manager', limit }]));
+      return { frame: res.data[0] as DataFrame, asked: calls.filter((c) => c.includes('/kpi/stale-deals')).map(params) };
+    };
+
+    it("asks each manager for their longest-stuck N and merges them in the API's order", async () => {
+      const { frame, asked } = await run(3);
+      // Manager 13's 90-day deal is not theirs to see; 40 days ties between leads 1 and 2, lead id first.
+      expect(field(frame, 'leadId').values).toEqual([5, 1, 2]);
+      expect(field(frame, 'daysInStatus').values).toEqual([50, 40, 40]);
+      expect(asked).toEqual([
+        { minDays: '0', managerId: '11', limit: '3' },
+        { minDays: '0', managerId: '12', limit: '3' },
+      ]);
+    });
+
+    it('without a limit, one request for every row, filtered to the managers here', async () => {
+      const { frame, asked } = await run(undefined);
+      expect(field(frame, 'leadId').values).toEqual([5, 1, 2, 4, 6, 7]);
+      expect(asked).toEqual([{ minDays: '0' }]);
+    });
+  });
+
   it('department: one row per figure and a wide one-row frame', async () => {
     const { ds } = setup();
     const [long, wide] = (await ds.query(request([{ queryType: 'department', date: '2026-03-31' }]))).data as DataFrame[];
@@ -266,6 +309,19 @@ describe('errors become readable query errors', () => {
     expect(calls.filter((c) => c.includes('stale-deals'))).toEqual([]);
   });
 
+  it.each([0, 2.5, 10001, -5])('a limit of %p is refused before any request', async (limit) => {
+    const { ds, calls } = setup();
+    const res = await ds.query(request([{ queryType: 'staleDeals', limit }]));
+    expect(res.errors).toEqual([
+      {
+        refId: 'A',
+        status: undefined,
+        message: `At most (rows) must be a whole number from 1 to 10000, or empty for every row (got ${limit}).`,
+      },
+    ]);
+    expect(calls.filter((c) => c.includes('stale-deals'))).toEqual([]);
+  });
+
   it('several pipelines at once and malformed dates are refused with a reason', async () => {
     const vars = new FakeTemplateSrv([{ name: 'pipeline', current: ['7', '8'] }]);
     const { ds } = setup({}, vars);
@@ -315,6 +371,13 @@ describe('test data source, variables, migrations on the way in', () => {
     const res = await ds.query({ ...request([]), targets: [legacy] });
     expect(res.data[0].name).toBe('staleDeals');
     expect(params(calls.find((c) => c.includes('stale-deals'))!)).toEqual({ minDays: '3', managerId: '11' });
+  });
+
+  it('runs a hand-written version-1 query whose limit is text', async () => {
+    const { ds, calls } = setup();
+    const written = { refId: 'A', version: 1, queryType: 'staleDeals', limit: ' 50 ' } as unknown as AmokpiQuery;
+    await ds.query({ ...request([]), targets: [written] });
+    expect(params(calls.find((c) => c.includes('stale-deals'))!)).toEqual({ minDays: '0', limit: '50' });
   });
 
   it('interpolateVariablesInQueries replaces variables for Explore and the inspector', () => {

@@ -96,6 +96,53 @@ describe('QueryEditor', () => {
     expect(screen.getByText('Все менеджеры / All managers')).toBeInTheDocument();
   });
 
+  it('commits "at most (rows)" on blur only, and empties it back to every row', async () => {
+    const { onChange, onRunQuery } = await setup({ version: 1, queryType: 'staleDeals', minDays: 7 });
+    const limit = screen.getByTestId(TEST_IDS.limit);
+    for (const typed of ['1', '15']) {
+      fireEvent.change(limit, { target: { value: typed } }); // typing, key by key
+    }
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+    fireEvent.blur(limit);
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', version: 1, queryType: 'staleDeals', minDays: 7, limit: 15 });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaving the limit unchanged runs nothing', async () => {
+    const { onChange, onRunQuery } = await setup({ version: 1, queryType: 'staleDeals', limit: 15 });
+    const limit = screen.getByTestId(TEST_IDS.limit);
+    fireEvent.change(limit, { target: { value: '15' } });
+    fireEvent.blur(limit);
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+  });
+
+  it('clearing the limit commits "every row"', async () => {
+    const { onChange } = await setup({ version: 1, queryType: 'staleDeals', limit: 50 });
+    const limit = screen.getByTestId(TEST_IDS.limit) as HTMLInputElement;
+    expect(limit.value).toBe('50');
+    fireEvent.change(limit, { target: { value: '' } });
+    fireEvent.blur(limit);
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', version: 1, queryType: 'staleDeals', limit: undefined });
+  });
+
+  it.each(['0', '10001', '2.5'])('marks a limit of %s invalid and never commits it', async (typed) => {
+    const { onChange, onRunQuery } = await setup({ version: 1, queryType: 'staleDeals' });
+    const limit = screen.getByTestId(TEST_IDS.limit);
+    fireEvent.change(limit, { target: { value: typed } });
+    fireEvent.blur(limit);
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+    expect(screen.getByText('A whole number from 1 to 10000, or empty for all')).toBeInTheDocument();
+  });
+
+  it('offers the limit for stuck deals only', async () => {
+    await setup({ version: 1, queryType: 'managers' });
+    expect(screen.queryByTestId(TEST_IDS.limit)).toBeNull();
+    expect(screen.queryByTestId(TEST_IDS.minDays)).toBeNull();
+  });
+
   it('offers managers from the API and dashboard variables, and picks one', async () => {
     const { onChange } = await setup({ version: 1, queryType: 'managers' });
     const input = document.getElementById(`${TEST_IDS.manager}-input`)!;

@@ -24,6 +24,31 @@ describe('migrateQuery', () => {
     expect(migrateQuery({ refId: 'A', queryType: 'department', minDays: -3 }).minDays).toBe(0);
   });
 
+  it('normalises a hand-written limit like min days: "50" -> 50, blank or junk -> absent, out of range kept for the query error', () => {
+    expect(migrateQuery({ refId: 'A', queryType: 'staleDeals', limit: '50' })).toEqual({ refId: 'A', version: 1, queryType: 'staleDeals', limit: 50 });
+    expect(migrateQuery({ refId: 'A', queryType: 'staleDeals', limit: 15 }).limit).toBe(15);
+    for (const absent of ['', '  ', 'abc', null, true, {}]) {
+      expect(migrateQuery({ refId: 'A', queryType: 'staleDeals', limit: absent })).toEqual({ refId: 'A', version: 1, queryType: 'staleDeals' });
+    }
+    // resolveQuery turns these into "At most (rows) must be a whole number from 1 to 10000" rather than guess.
+    expect(migrateQuery({ refId: 'A', queryType: 'staleDeals', limit: '0' }).limit).toBe(0);
+    expect(migrateQuery({ refId: 'A', queryType: 'staleDeals', limit: 2.5 }).limit).toBe(2.5);
+  });
+
+  it('also normalises text numbers in a query that already says version 1 (provisioning copied from an export)', () => {
+    expect(migrateQuery({ refId: 'A', version: 1, queryType: 'staleDeals', managerId: '$manager', minDays: '7', limit: '50' })).toEqual({
+      refId: 'A',
+      version: 1,
+      queryType: 'staleDeals',
+      managerId: '$manager',
+      minDays: 7,
+      limit: 50,
+    });
+    expect(migrateQuery({ refId: 'A', version: 1, queryType: 'staleDeals', limit: '' })).toEqual({ refId: 'A', version: 1, queryType: 'staleDeals' });
+    const current: AmokpiQuery = { refId: 'A', version: 1, queryType: 'staleDeals', minDays: 7, limit: 50 };
+    expect(migrateQuery(current)).toBe(current);
+  });
+
   it('defaults an unknown or missing type to plan completion and keeps variables as they are', () => {
     expect(migrateQuery({ refId: 'A', queryType: 'nonsense', managerId: '$manager', date: '${asof}' })).toEqual({
       refId: 'A',
