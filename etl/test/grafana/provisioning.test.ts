@@ -74,7 +74,7 @@ describe('dashboards', () => {
           n++;
           expect(types).toContain(t.queryType);
           expect(t.version).toBe(1);
-          expect(Object.keys(t).every((k) => ['refId', 'datasource', 'version', 'queryType', 'pipelineId', 'managerId', 'minDays', 'date'].includes(k))).toBe(true);
+          expect(Object.keys(t).every((k) => ['refId', 'datasource', 'version', 'queryType', 'pipelineId', 'managerId', 'minDays', 'limit', 'date'].includes(k))).toBe(true);
           if (t.minDays !== undefined) expect(Number.isInteger(t.minDays)).toBe(true);
           for (const v of [t.managerId, t.pipelineId, t.date].filter(Boolean)) {
             const used = /^\$(\w+)$/.exec(v);

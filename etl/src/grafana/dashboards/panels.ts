@@ -32,7 +32,7 @@ export interface GridPos {
 
 export type AmokpiQueryType = 'managers' | 'tasks' | 'activity' | 'staleDeals' | 'department' | 'syncHealth';
 
-export function amokpiTarget(queryType: AmokpiQueryType, extra: { managerId?: string; pipelineId?: string; minDays?: number; date?: string } = {}, refId = 'A'): Json {
+export function amokpiTarget(queryType: AmokpiQueryType, extra: { managerId?: string; pipelineId?: string; minDays?: number; limit?: number; date?: string } = {}, refId = 'A'): Json {
   return { refId, datasource: PLUGIN_DS, version: 1, queryType, ...extra };
 }
 

@@ -60,6 +60,11 @@ function activityBars(): Json {
 }
 
 const STALE_DAYS = 7;
+/**
+ * A TV shows a screenful of rows, never scrolled: at 1M leads the unfiltered list is 16-25 thousand rows
+ * (4-6 MB) re-downloaded and parsed every refresh, so the board asks the API for the longest-stuck ones only.
+ */
+export const TV_STALE_LIMIT = 50;
 
 /** Deals sitting in their stage for a week or more, longest first (the API's order), each linking to amoCRM. */
 function stuckDeals(): Json {
@@ -67,11 +72,14 @@ function stuckDeals(): Json {
     4,
     'table',
     `Зависшие сделки (${STALE_DAYS}+ дней на этапе)`,
-    `Stuck deals: active deals in the same stage for ${STALE_DAYS} days or more, longest first; the deal name opens it in amoCRM.`,
+    `Зависшие сделки: активные сделки на одном этапе ${STALE_DAYS} дней и больше, сначала самые давние; название сделки открывает её в amoCRM. ` +
+      `Табло показывает только ${TV_STALE_LIMIT} самых давних: экран, а не весь список (весь — в Explore без ограничения строк).\n\n` +
+      `Stuck deals: active deals in the same stage for ${STALE_DAYS} days or more, longest first; the deal name opens it in amoCRM. ` +
+      `The TV shows only the ${TV_STALE_LIMIT} longest-stuck: a screenful, not the whole list (all of it: Explore with no row limit).`,
     { x: 0, y: 15, w: 24, h: 10 },
     {
       datasource: PLUGIN_DS,
-      targets: [amokpiTarget('staleDeals', { managerId: '$manager', pipelineId: '$pipeline', minDays: STALE_DAYS })],
+      targets: [amokpiTarget('staleDeals', { managerId: '$manager', pipelineId: '$pipeline', minDays: STALE_DAYS, limit: TV_STALE_LIMIT })],
       transformations: [
         // url stays in the frame (hidden): the deal name's data link reads it.
         keepFields(['managerName', 'statusName', 'leadName', 'daysInStatus', 'price', 'pipelineName', 'url']),
