@@ -1,7 +1,8 @@
 /**
- * The plan editor: one server-rendered page with a month picker and a table of managers. It holds no data
- * itself; the browser loads and saves through the API with the admin token the user types (kept only in
- * this tab's sessionStorage), so an anonymous visitor sees an empty form.
+ * The plan editor: one server-rendered page with a month picker, a pipeline selector (the overall plans or
+ * one pipeline's) and a table of managers. It holds no data itself; the browser loads and saves through the
+ * API with the admin token the user types (kept only in this tab's sessionStorage), so an anonymous visitor
+ * sees an empty form, and the pipeline list arrives with the first load.
  */
 export function adminPlansPage(month: string): string {
   return `<!doctype html>
@@ -19,11 +20,14 @@ export function adminPlansPage(month: string): string {
  <label>Admin token <input id="token" type="password" autocomplete="off" required></label>
  <label>Your name <input id="who" type="text" maxlength="100"></label>
  <label>Month <input id="month" type="month" value="${month}" required></label>
+ <label>Plans <select id="pipeline"><option value="">overall (all pipelines)</option></select></label>
  <button type="submit">Load</button>
 </form>
 <form id="plans" hidden>
+ <h2 id="caption"></h2>
  <table><thead><tr><th>Manager</th><th>Active</th><th>Plan amount</th></tr></thead><tbody id="rows"></tbody></table>
- <p>An empty amount deletes the plan. <button type="submit">Save</button></p>
+ <p>An empty amount deletes the plan. A pipeline's plans are separate from the overall plans: the boards use
+ them when filtered by that pipeline, and they do not add into the overall plan. <button type="submit">Save</button></p>
 </form>
 <div id="msg" role="status"></div>
 <script>
@@ -31,7 +35,7 @@ export function adminPlansPage(month: string): string {
  var $=function(id){return document.getElementById(id)};
  $('token').value=sessionStorage.getItem('amokpiAdminToken')||'';
  $('who').value=localStorage.getItem('amokpiWho')||'';
- var original={};
+ var original={},loaded={month:'',pipeline:''};
  function say(text,cls){var m=$('msg');m.textContent=text;m.className=cls||''}
  function api(method,path,body){
   var h={'Authorization':'Bearer '+$('token').value};
@@ -42,12 +46,29 @@ export function adminPlansPage(month: string): string {
    return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||j.title||r.status);return j});
   });
  }
+ // Query string of a plan request: none for the overall plan, so those requests are exactly as before.
+ function scope(pipeline){return pipeline?'?pipelineId='+encodeURIComponent(pipeline):''}
+ function fillPipelines(list,selected){
+  var sel=$('pipeline');
+  while(sel.options.length>1)sel.remove(1);
+  list.forEach(function(p){var o=document.createElement('option');o.value=String(p.id);o.textContent=p.name+' (#'+p.id+')';sel.appendChild(o)});
+  sel.value=selected;if(sel.value!==selected)sel.value='';
+  return sel.value;
+ }
+ $('pipeline').addEventListener('change',function(){if($('token').value)$('load').requestSubmit()});
  $('load').addEventListener('submit',function(e){
   e.preventDefault();
   sessionStorage.setItem('amokpiAdminToken',$('token').value);localStorage.setItem('amokpiWho',$('who').value);
-  var month=$('month').value;
-  Promise.all([api('GET','/api/v1/managers'),api('GET','/api/v1/plans?month='+encodeURIComponent(month))]).then(function(res){
+  var month=$('month').value,wanted=$('pipeline').value;
+  Promise.all([api('GET','/api/v1/managers'),api('GET','/api/v1/pipelines')]).then(function(ref){
+   var pipeline=fillPipelines(ref[1],wanted);
+   return api('GET','/api/v1/plans?month='+encodeURIComponent(month)+(pipeline?'&pipelineId='+encodeURIComponent(pipeline):'')).then(function(list){
+    return [ref[0],list,pipeline,$('pipeline').options[$('pipeline').selectedIndex].textContent];
+   });
+  }).then(function(res){
    var plans={};res[1].forEach(function(p){plans[p.managerId]=p.amount});original=plans;
+   loaded={month:month,pipeline:res[2]};
+   $('caption').textContent='Plans for '+month+': '+(res[2]?'pipeline '+res[3]:'overall');
    var tb=$('rows');tb.textContent='';
    res[0].forEach(function(m){
     var tr=document.createElement('tr');
@@ -58,18 +79,19 @@ export function adminPlansPage(month: string): string {
     inp.addEventListener('input',function(){tr.className=inp.value===(a===undefined?'':String(a))?'':'changed'});
     tb.appendChild(tr);
    });
-   $('plans').hidden=false;say('Loaded '+res[1].length+' plan(s) for '+month+'.','ok');
+   $('plans').hidden=false;say('Loaded '+res[1].length+' plan(s) for '+month+(res[2]?' in pipeline '+res[3]:'')+'.','ok');
   }).catch(function(err){say(String(err.message||err),'err')});
  });
  $('plans').addEventListener('submit',function(e){
   e.preventDefault();
-  var month=$('month').value,jobs=[],bad=[];
+  // The month and pipeline the table was loaded for, even if the pickers changed since.
+  var month=loaded.month,q=scope(loaded.pipeline),jobs=[],bad=[];
   Array.prototype.forEach.call($('rows').querySelectorAll('input'),function(inp){
    var id=inp.name,v=inp.value.trim(),was=original[id];
-   if(v===''&&was!==undefined)jobs.push(function(){return api('DELETE','/api/v1/plans/'+month+'/'+id)});
+   if(v===''&&was!==undefined)jobs.push(function(){return api('DELETE','/api/v1/plans/'+month+'/'+id+q)});
    else if(v!==''){
     if(!/^\\d+$/.test(v)){bad.push(id);return}
-    if(Number(v)!==was)jobs.push(function(){return api('PUT','/api/v1/plans/'+month+'/'+id,{amount:Number(v)})});
+    if(Number(v)!==was)jobs.push(function(){return api('PUT','/api/v1/plans/'+month+'/'+id+q,{amount:Number(v)})});
    }
   });
   if(bad.length){say('Amounts must be non-negative whole numbers (managers '+bad.join(', ')+'). Nothing saved.','err');return}

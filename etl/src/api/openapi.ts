@@ -21,6 +21,10 @@ const departmentDay = obj({
   inProgressAmount: num, inProgressCount: num, planAmount: nnum, planRemainder: nnum,
 });
 const changeItem = obj({ abs: nnum, pct: nnum });
+/** Plans are the manager's overall plan unless a pipeline is named; a pipeline's rows also carry pipelineId. */
+const planPipeline = q('pipelineId', id, "that pipeline's plan instead of the manager's overall plan (400 for an unknown pipeline)");
+const planFields = { month: str, managerId: id, managerName: nstr, amount: num };
+const planRow = { ...obj(planFields), properties: { ...planFields, pipelineId: { ...id, description: "only on a pipeline's plan" } } };
 
 export const openapi = {
   openapi: '3.1.0',
@@ -52,7 +56,7 @@ export const openapi = {
     '/api/v1/kpi/managers': {
       get: {
         summary: 'per-manager board as of date D',
-        parameters: [q('date', date, 'defaults to today in the account zone'), q('pipelineId', id, 'only leads in this pipeline; plan figures become null')],
+        parameters: [q('date', date, 'defaults to today in the account zone'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
         responses: {
           '200': json(obj({
             date: str, periodStart: str, asOf: str, timezone: str, currency: nstr, bands: obj({ red: num, green: num }),
@@ -98,7 +102,7 @@ export const openapi = {
     '/api/v1/kpi/department': {
       get: {
         summary: 'department figures for D compared with D minus one month (clamped)',
-        parameters: [q('date', date, 'defaults to today'), q('pipelineId', id, 'only leads in this pipeline; plan figures become null')],
+        parameters: [q('date', date, 'defaults to today'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
         responses: {
           '200': json(obj({
             current: departmentDay, previous: departmentDay,
@@ -111,22 +115,22 @@ export const openapi = {
     '/api/v1/plans': {
       get: {
         summary: "a month's plans",
-        parameters: [q('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, 'defaults to the current month')],
-        responses: { '200': json(arr(obj({ month: str, managerId: id, managerName: nstr, amount: num }))), ...errors },
+        parameters: [q('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, 'defaults to the current month'), planPipeline],
+        responses: { '200': json(arr(planRow)), ...errors },
       },
     },
     '/api/v1/plans/{month}/{managerId}': {
       put: {
         security: [{ admin: [] }],
         summary: 'set a plan (audited)',
-        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
         requestBody: { required: true, content: { 'application/json': { schema: obj({ amount: { type: 'integer', minimum: 0 } }) } } },
-        responses: { '200': json(obj({ month: str, managerId: id, managerName: nstr, amount: num })), ...errors },
+        responses: { '200': json(planRow), ...errors },
       },
       delete: {
         security: [{ admin: [] }],
         summary: 'delete a plan (audited)',
-        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id)],
+        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), planPipeline],
         responses: { '204': { description: 'deleted (or there was none)' }, ...errors },
       },
     },

@@ -88,27 +88,30 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   r.get('/plans', read, async (req, res) => {
-    const q = parseQuery(req, { month: monthParam.optional() });
+    const q = parseQuery(req, { month: monthParam.optional(), pipelineId: idParam.optional() });
     const ctx = await ctxOf();
-    res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7)));
+    res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
   });
 
   const planBody = z.object({ amount: z.number().int('must be an integer').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER) }).strict();
 
+  // pipelineId absent: the manager's overall plan, exactly as before pipeline plans existed.
+  const planQuery = { pipelineId: idParam.optional() };
+
   r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: true }), async (req, res) => {
-    parseQuery(req, {});
+    const q = parseQuery(req, planQuery);
     const month = parseWith(monthParam, req.params.month, 'month');
     const managerId = parseWith(idParam, req.params.managerId, 'managerId');
     if (req.body === undefined || req.body === null || typeof req.body !== 'object') throw badRequest('the body must be JSON {"amount": <non-negative integer>}');
     const body = parseWith(planBody, req.body, 'body');
-    res.json(await setPlan(db, { month, managerId, amount: body.amount }, editor(req)));
+    res.json(await setPlan(db, { month, managerId, amount: body.amount, pipelineId: q.pipelineId ?? null }, editor(req)));
   });
 
   r.delete('/plans/:month/:managerId', admin, async (req, res) => {
-    parseQuery(req, {});
+    const q = parseQuery(req, planQuery);
     const month = parseWith(monthParam, req.params.month, 'month');
     const managerId = parseWith(idParam, req.params.managerId, 'managerId');
-    await deletePlan(db, month, managerId, editor(req));
+    await deletePlan(db, month, managerId, editor(req), q.pipelineId ?? null);
     res.status(204).end();
   });
 

@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import type { KpiContext } from './context';
 import { figuresFor, type FigureSource } from './figures';
+import { planPipelineKey } from './plans';
 import { formatInstant, previousPeriodDate } from './time';
 
 export interface DepartmentFigures {
@@ -25,7 +26,10 @@ export interface Department {
   change: Record<Compared, { abs: number | null; pct: number | null }>;
 }
 
-/** Department figures of one day; AMOKPI_MANAGERS restricts them to those managers' leads and plans. */
+/**
+ * Department figures of one day; AMOKPI_MANAGERS restricts them to those managers' leads and plans. The plan
+ * is the sum of the overall plans, or with a pipeline filter of that pipeline's plans (null when none).
+ */
 export async function departmentDay(db: Db, ctx: KpiContext, date: string, pipelineId: number | null, endOfDay: boolean): Promise<DepartmentFigures> {
   // The department has no task figures: the live set skips them (they are the costliest part of a manager row).
   const set = await figuresFor(db, ctx, date, pipelineId, { withInProgress: true, endOfDay, withTasks: false });
@@ -33,14 +37,15 @@ export async function departmentDay(db: Db, ctx: KpiContext, date: string, pipel
     `WITH f AS (${set.sql}),
      m AS (SELECT * FROM f WHERE $(managers)::bigint[] IS NULL OR f.manager_id = ANY($(managers)::bigint[])),
      p AS (SELECT sum(amount)::bigint AS plan_amount FROM app.plans
-            WHERE month = $(month)::date AND ($(managers)::bigint[] IS NULL OR manager_id = ANY($(managers)::bigint[])))
+            WHERE month = $(month)::date AND pipeline_id = $(planPipeline)
+              AND ($(managers)::bigint[] IS NULL OR manager_id = ANY($(managers)::bigint[])))
      SELECT coalesce(sum(m.won_amount), 0)::bigint AS won_amount, coalesce(sum(m.won_count), 0)::int AS won_count,
             round(sum(m.won_amount)::numeric / nullif(sum(m.won_count), 0))::bigint AS avg_won_amount,
             coalesce(sum(m.in_progress_amount), 0)::bigint AS in_progress_amount,
             coalesce(sum(m.in_progress_count), 0)::int AS in_progress_count,
-            CASE WHEN $(pipeline)::bigint IS NULL THEN (SELECT plan_amount FROM p) END AS plan_amount
+            (SELECT plan_amount FROM p) AS plan_amount
        FROM m`,
-    { managers: ctx.managers, month: set.frame.month, pipeline: pipelineId },
+    { managers: ctx.managers, month: set.frame.month, planPipeline: planPipelineKey(pipelineId) },
   );
   return {
     date,

@@ -2,6 +2,7 @@ import type { Db } from '../db';
 import { bandFor, type Band } from './bands';
 import type { KpiContext } from './context';
 import { figuresFor, type FigureSource } from './figures';
+import { planPipelineKey } from './plans';
 import { formatInstant } from './time';
 
 export interface ManagerRow {
@@ -31,17 +32,18 @@ export interface ManagersBoard {
 
 /**
  * Per-manager board for D. Rows: a plan for D's month, a win in the period, or (D today) an open task or a
- * lead without tasks; AMOKPI_MANAGERS restricts them. Plans are per manager, so a pipeline filter nulls the
- * plan figures. A zero plan counts as met (100 %).
+ * lead without tasks; AMOKPI_MANAGERS restricts them. The plan figures come from the overall plan, or with a
+ * pipeline filter from that pipeline's plan (null without one); a manager with an overall plan stays a row of a
+ * pipeline's board, as before pipeline plans. A zero plan counts as met (100 %).
  */
 export async function managersBoard(db: Db, ctx: KpiContext, date: string, pipelineId: number | null): Promise<ManagersBoard> {
   const set = await figuresFor(db, ctx, date, pipelineId, { withInProgress: false });
   const rows = await db.any(
     `WITH f AS (${set.sql}),
-     p AS (SELECT manager_id, amount FROM app.plans WHERE month = $(month)::date),
+     p AS (SELECT manager_id, max(amount) FILTER (WHERE pipeline_id = $(planPipeline)) AS amount
+             FROM app.plans WHERE month = $(month)::date AND pipeline_id IN (0, $(planPipeline)) GROUP BY manager_id),
      r AS (
-       SELECT coalesce(f.manager_id, p.manager_id) AS manager_id,
-              CASE WHEN $(pipeline)::bigint IS NULL THEN p.amount END AS plan_amount,
+       SELECT coalesce(f.manager_id, p.manager_id) AS manager_id, p.amount AS plan_amount,
               coalesce(f.won_amount, 0)::bigint AS won_amount, coalesce(f.won_count, 0)::int AS won_count,
               f.open_tasks, f.overdue_tasks, f.leads_without_tasks
          FROM f FULL JOIN p ON p.manager_id = f.manager_id
@@ -60,7 +62,7 @@ export async function managersBoard(db: Db, ctx: KpiContext, date: string, pipel
       ORDER BY u.name NULLS LAST, r.manager_id`,
     {
       month: set.frame.month,
-      pipeline: pipelineId,
+      planPipeline: planPipelineKey(pipelineId),
       today: set.frame.isToday,
       tasksKnown: set.source !== 'reconstructed',
       managers: ctx.managers,

@@ -31,11 +31,14 @@ const HEADER_ALIASES: Record<string, keyof PlanEdit> = {
   managerid: 'managerId',
   manager_id: 'managerId',
   amount: 'amount',
+  pipeline_id: 'pipelineId',
+  pipelineid: 'pipelineId',
 };
 
 /**
- * Parses a plans CSV (header with month, managerId, amount; other columns such as managerName are ignored).
- * Any bad line rejects the whole file with its line number.
+ * Parses a plans CSV (header with month, managerId, amount and optionally pipeline_id; other columns such as
+ * managerName are ignored). Without a pipeline_id column, or with an empty cell, a row is the manager's
+ * overall plan. Any bad line rejects the whole file with its line number.
  */
 export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -59,8 +62,9 @@ export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] 
     try {
       if (amount === undefined) throw new KpiInputError('amount is missing');
       if (Number.isNaN(amount)) throw new KpiInputError(`amount must be a non-negative integer, got "${amountText}"`);
-      const edit = validatePlan(cells[idx.month] ?? '', cells[idx.managerId] ?? '', amount);
-      const key = `${edit.month}/${edit.managerId}`;
+      const pipelineText = idx.pipelineId === undefined ? '' : (cells[idx.pipelineId] ?? '');
+      const edit = validatePlan(cells[idx.month] ?? '', cells[idx.managerId] ?? '', amount, pipelineText === '' ? null : pipelineText);
+      const key = `${edit.month}/${edit.managerId}${edit.pipelineId ? ` in pipeline ${edit.pipelineId}` : ''}`;
       if (seen.has(key)) throw new KpiInputError(`duplicate of line ${seen.get(key)} (${key})`);
       seen.set(key, i + 1);
       out.push({ line: i + 1, edit });
@@ -87,9 +91,19 @@ export async function importPlansCsv(db: Db, text: string, by: string): Promise<
   return rows.length;
 }
 
+/**
+ * Plans as CSV, ordered by month, manager and pipeline (the overall plan first). The pipeline_id and
+ * pipelineName columns are written only when the export holds a pipeline plan, empty on overall rows: a
+ * department without pipeline plans gets exactly the file it always got. Imports back to the same plans.
+ */
 export async function exportPlansCsv(db: Db, month?: string): Promise<string> {
   const rows = await allPlans(db, month);
-  const lines = ['month,managerId,managerName,amount'];
-  for (const r of rows) lines.push([r.month, r.managerId, r.managerName, r.amount].map(csvField).join(','));
+  const withPipelines = rows.some((r) => r.pipelineId !== undefined);
+  const lines = [`month,managerId,managerName,amount${withPipelines ? ',pipeline_id,pipelineName' : ''}`];
+  for (const r of rows) {
+    const cells = [r.month, r.managerId, r.managerName, r.amount];
+    if (withPipelines) cells.push(r.pipelineId ?? null, r.pipelineName ?? null);
+    lines.push(cells.map(csvField).join(','));
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -9,23 +9,25 @@ import { prepare, withDatabase } from '../context';
 const who = () => `cli:${os.userInfo().username}`;
 
 export function register(program: Command): void {
-  const plans = program.command('plans').description('monthly plans per manager: set, import and export (CSV)');
+  const plans = program.command('plans').description('monthly plans per manager (optionally per pipeline): set, import and export (CSV)');
 
   plans
     .command('set <month> <managerId> <amount>')
-    .description('set one plan, e.g. plans set 2026-11 101 500000')
-    .action(async (month: string, managerId: string, amount: string) => {
+    .description('set one plan, e.g. plans set 2026-11 101 500000 (the overall plan) or … --pipeline 10')
+    .option('--pipeline <id>', "that pipeline's plan instead of the manager's overall plan")
+    .action(async (month: string, managerId: string, amount: string, opts: { pipeline?: string }) => {
       const config = prepare();
-      const edit = validatePlan(month, managerId, /^\d+$/.test(amount) ? Number(amount) : amount);
+      const edit = validatePlan(month, managerId, /^\d+$/.test(amount) ? Number(amount) : amount, opts.pipeline);
       await withDatabase(config, async ({ db }) => {
         const row = await setPlan(db, edit, who());
-        process.stdout.write(`${row.month} ${row.managerId} (${row.managerName ?? 'unknown'}): ${row.amount}\n`);
+        const where = row.pipelineId === undefined ? '' : ` in pipeline ${row.pipelineId}`;
+        process.stdout.write(`${row.month} ${row.managerId} (${row.managerName ?? 'unknown'})${where}: ${row.amount}\n`);
       });
     });
 
   plans
     .command('import <file>')
-    .description('import a CSV with columns month,managerId,amount (all rows or none)')
+    .description('import a CSV with columns month,managerId,amount[,pipeline_id] (all rows or none)')
     .action(async (file: string) => {
       const config = prepare();
       const text = fs.readFileSync(file, 'utf8');
@@ -37,7 +39,7 @@ export function register(program: Command): void {
 
   plans
     .command('export')
-    .description('print plans as CSV (month,managerId,managerName,amount)')
+    .description('print plans as CSV (month,managerId,managerName,amount; pipeline_id,pipelineName when a pipeline plan exists)')
     .option('--month <YYYY-MM>', 'only this month')
     .action(async (opts: { month?: string }) => {
       const config = prepare();
