@@ -64,25 +64,22 @@ BEGIN
 END
 $$;
 
--- Leads: a sync batch is one statement; only leads whose listed fields changed are recomputed.
-CREATE FUNCTION kpi.track_open_leads() RETURNS trigger
+-- Leads and status events: a sync batch is one statement, and the leads it names are recomputed. TG_ARGV[0] is the
+-- column naming the lead, TG_ARGV[1] a filter (events other than status changes do not move a lead). Rows the
+-- sync rewrites unchanged (its overlapping windows) are recomputed too: a few µs per lead, cheaper than
+-- comparing every column of both transition tables.
+CREATE FUNCTION kpi.track_open_deals() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   touched bigint[];
+  gone bigint[];
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(n.id) INTO touched FROM new_rows n;
-  ELSIF TG_OP = 'UPDATE' THEN
-    SELECT array_agg(DISTINCT x.id) INTO touched FROM (
-      SELECT n.id FROM new_rows n
-       WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id
-                           AND (o.name, o.responsible_user_id, o.pipeline_id, o.status_id, o.price, o.created_at, o.deleted_at)
-                               IS NOT DISTINCT FROM (n.name, n.responsible_user_id, n.pipeline_id, n.status_id, n.price, n.created_at, n.deleted_at))
-      UNION ALL
-      SELECT o.id FROM old_rows o WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id)
-    ) x;
-  ELSE
-    SELECT array_agg(o.id) INTO touched FROM old_rows o;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    EXECUTE format('SELECT array_agg(DISTINCT %1$I) FROM new_rows WHERE %2$s AND %1$I IS NOT NULL', TG_ARGV[0], TG_ARGV[1]) INTO touched;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    EXECUTE format('SELECT array_agg(DISTINCT %1$I) FROM old_rows WHERE %2$s AND %1$I IS NOT NULL', TG_ARGV[0], TG_ARGV[1]) INTO gone;
+    touched := touched || gone;
   END IF;
   IF touched IS NOT NULL THEN
     PERFORM kpi.refresh_open_deals(touched);
@@ -91,48 +88,19 @@ BEGIN
 END
 $$;
 CREATE TRIGGER leads_open_deals_ins AFTER INSERT ON amo.leads REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_leads();
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('id', 'true');
 CREATE TRIGGER leads_open_deals_upd AFTER UPDATE ON amo.leads REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_leads();
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('id', 'true');
 CREATE TRIGGER leads_open_deals_del AFTER DELETE ON amo.leads REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_leads();
-
--- Status events: the leads they belong to. These triggers must run after events_status_last_* (which keep the
--- summary this reads); triggers of one event fire in name order, and "status_since" sorts after "status_last".
-CREATE FUNCTION kpi.track_open_lead_events() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  touched bigint[];
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(DISTINCT n.entity_id) INTO touched FROM new_rows n
-     WHERE n.type = 'lead_status_changed' AND n.entity_id IS NOT NULL;
-  ELSIF TG_OP = 'UPDATE' THEN
-    SELECT array_agg(DISTINCT x.entity_id) INTO touched FROM (
-      SELECT o.entity_id FROM old_rows o
-       WHERE o.type = 'lead_status_changed' AND o.entity_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id AND (n.*) IS NOT DISTINCT FROM (o.*))
-      UNION ALL
-      SELECT n.entity_id FROM new_rows n
-       WHERE n.type = 'lead_status_changed' AND n.entity_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND (o.*) IS NOT DISTINCT FROM (n.*))
-    ) x;
-  ELSE
-    SELECT array_agg(DISTINCT o.entity_id) INTO touched FROM old_rows o
-     WHERE o.type = 'lead_status_changed' AND o.entity_id IS NOT NULL;
-  END IF;
-  IF touched IS NOT NULL THEN
-    PERFORM kpi.refresh_open_deals(touched);
-  END IF;
-  RETURN NULL;
-END
-$$;
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('id', 'true');
+-- These must run after events_status_last_* (which keep the summary the recomputation reads): triggers of one
+-- event fire in name order, and "status_since" sorts after "status_last".
 CREATE TRIGGER events_status_since_ins AFTER INSERT ON amo.events REFERENCING NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_lead_events();
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('entity_id', 'type = ''lead_status_changed''');
 CREATE TRIGGER events_status_since_upd AFTER UPDATE ON amo.events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_lead_events();
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('entity_id', 'type = ''lead_status_changed''');
 CREATE TRIGGER events_status_since_del AFTER DELETE ON amo.events REFERENCING OLD TABLE AS old_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_lead_events();
+  FOR EACH STATEMENT EXECUTE FUNCTION kpi.track_open_deals('entity_id', 'type = ''lead_status_changed''');
 
 -- Statuses: a stage that becomes (or stops being) "unsorted" changes which of its leads are active. The
 -- pipelines stream rewrites every status on each run, so only real changes of type recompute anything.
@@ -223,8 +191,7 @@ DROP TRIGGER IF EXISTS statuses_open_deals_del ON amo.statuses;
 DROP TRIGGER IF EXISTS statuses_open_deals_trunc ON amo.statuses;
 DROP FUNCTION IF EXISTS kpi.reset_open_deals();
 DROP FUNCTION IF EXISTS kpi.track_open_lead_statuses();
-DROP FUNCTION IF EXISTS kpi.track_open_lead_events();
-DROP FUNCTION IF EXISTS kpi.track_open_leads();
+DROP FUNCTION IF EXISTS kpi.track_open_deals();
 DROP FUNCTION IF EXISTS kpi.refresh_open_deals(bigint[]);
 DROP TABLE IF EXISTS kpi.open_deals;
 -- Back to computing every request from the history; kpi.open_leads_entered stays, as that version reads it.
