@@ -87,16 +87,16 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await shared(req, () => department(db, ctx, date, q.pipelineId ?? null)));
   });
 
+  // pipelineId absent: the managers' overall plans, exactly as before pipeline plans existed.
+  const planQuery = { pipelineId: idParam.optional() };
+
   r.get('/plans', read, async (req, res) => {
-    const q = parseQuery(req, { month: monthParam.optional(), pipelineId: idParam.optional() });
+    const q = parseQuery(req, { month: monthParam.optional(), ...planQuery });
     const ctx = await ctxOf();
     res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
   });
 
   const planBody = z.object({ amount: z.number().int('must be an integer').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER) }).strict();
-
-  // pipelineId absent: the manager's overall plan, exactly as before pipeline plans existed.
-  const planQuery = { pipelineId: idParam.optional() };
 
   r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: true }), async (req, res) => {
     const q = parseQuery(req, planQuery);

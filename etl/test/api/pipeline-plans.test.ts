@@ -1,0 +1,161 @@
+import { JSDOM } from 'jsdom';
+import type { TestDatabase } from '../support/db';
+import { ADMIN_TOKEN, ANNA, BORIS, PARTNERS, SALES } from '../kpi/fixture';
+import { useSeededAccount } from '../kpi/http';
+
+describe('plans API and page with an optional pipelineId', () => {
+  const seeded = useSeededAccount({ api: true });
+  let t: TestDatabase;
+  let api: ReturnType<typeof seeded.api>;
+  beforeAll(() => {
+    t = seeded.db();
+    api = seeded.api();
+  });
+
+  const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api.call(method, path, { token: ADMIN_TOKEN, body, headers });
+  const plansOf = (month: string) =>
+    t.db.any('SELECT manager_id, pipeline_id, amount FROM app.plans WHERE month = $1 ORDER BY manager_id, pipeline_id', [month]);
+  const auditOf = (month: string) =>
+    t.db.any('SELECT manager_id, pipeline_id, old_amount, new_amount, changed_by FROM app.plan_audit WHERE month = $1 ORDER BY id', [month]);
+
+  describe('the admin page', () => {
+    /** The served page with its script running against the real server, as a browser would. */
+    async function openPage() {
+      const page = await api.get('/admin/plans', null);
+      const dom = new JSDOM(page.text, {
+        url: `${api.server.url}/admin/plans`,
+        runScripts: 'dangerously',
+        beforeParse(window) {
+          (window as unknown as { fetch: typeof fetch }).fetch = (input, init) => fetch(new URL(String(input), api.server.url), init);
+        },
+      });
+      const doc = dom.window.document;
+      const el = <T extends HTMLElement>(id: string) => doc.getElementById(id) as T;
+      /** Waits until the status line reads `text`, so every request the page started has been answered. */
+      const status = async (text: RegExp) => {
+        for (let i = 0; i < 100 && !text.test(el('msg').textContent ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(el('msg').textContent).toMatch(text);
+      };
+      const amount = (managerId: number) => doc.querySelector<HTMLInputElement>(`#rows input[name="${managerId}"]`)!;
+      return { dom, el, status, amount };
+    }
+
+    it('lists the pipelines after the first load and edits the selected pipeline plan, leaving the overall plan alone', async () => {
+      const { dom, el, status, amount } = await openPage();
+      try {
+        el<HTMLInputElement>('token').value = ADMIN_TOKEN;
+        el<HTMLInputElement>('who').value = 'Olga';
+        el<HTMLFormElement>('load').requestSubmit();
+        await status(/^Loaded 3 plan\(s\) for 2026-11\.$/);
+        const select = el<HTMLSelectElement>('pipeline');
+        expect(Array.from(select.options).map((o) => [o.value, o.textContent])).toEqual([
+          ['', 'overall (all pipelines)'], ['10', 'Sales (#10)'], ['20', 'Partners (#20)'],
+        ]);
+        expect(el('caption').textContent).toBe('Plans for 2026-11: overall');
+        expect(amount(BORIS).value).toBe('100000');
+
+        // Choosing a pipeline reloads the table with that pipeline's plans (none yet).
+        select.value = String(SALES);
+        select.dispatchEvent(new dom.window.Event('change'));
+        await status(/^Loaded 0 plan\(s\) for 2026-11 in pipeline Sales \(#10\)\.$/);
+        expect(el('caption').textContent).toBe('Plans for 2026-11: pipeline Sales (#10)');
+        expect(amount(BORIS).value).toBe('');
+
+        amount(BORIS).value = '200000';
+        el<HTMLFormElement>('plans').requestSubmit();
+        await status(/^Loaded 1 plan\(s\) for 2026-11 in pipeline Sales/);
+        expect(amount(BORIS).value).toBe('200000');
+        expect(await plansOf('2026-11-01')).toEqual([
+          { manager_id: ANNA, pipeline_id: 0, amount: 160000 },
+          { manager_id: BORIS, pipeline_id: 0, amount: 100000 },
+          { manager_id: BORIS, pipeline_id: SALES, amount: 200000 },
+          { manager_id: 104, pipeline_id: 0, amount: 50000 },
+        ]);
+
+        // An emptied amount deletes that pipeline's plan only.
+        amount(BORIS).value = '';
+        el<HTMLFormElement>('plans').requestSubmit();
+        await status(/^Loaded 0 plan\(s\) for 2026-11 in pipeline Sales/);
+        expect((await plansOf('2026-11-01')).filter((p) => p.manager_id === BORIS)).toEqual([{ manager_id: BORIS, pipeline_id: 0, amount: 100000 }]);
+        expect(await auditOf('2026-11-01')).toEqual([
+          { manager_id: BORIS, pipeline_id: SALES, old_amount: null, new_amount: 200000, changed_by: 'api:Olga' },
+          { manager_id: BORIS, pipeline_id: SALES, old_amount: 200000, new_amount: null, changed_by: 'api:Olga' },
+        ]);
+      } finally {
+        dom.window.close();
+      }
+    });
+  });
+
+  it('PUT, GET and DELETE with pipelineId work on that pipeline plan only, audited with the pipeline', async () => {
+    const put = await admin('PUT', `/api/v1/plans/2026-12/${ANNA}?pipelineId=${SALES}`, { amount: 300000 }, { 'x-amokpi-user': 'Olga' });
+    expect(put.status).toBe(200);
+    expect(put.json).toEqual({ month: '2026-12', managerId: ANNA, managerName: 'Anna', amount: 300000, pipelineId: SALES });
+    // The overall plan of the same manager and month is a separate row, answered in the old shape.
+    const overall = await admin('PUT', `/api/v1/plans/2026-12/${ANNA}`, { amount: 500000 });
+    expect(Object.keys(overall.json)).toEqual(['month', 'managerId', 'managerName', 'amount']);
+    expect(overall.json).toEqual({ month: '2026-12', managerId: ANNA, managerName: 'Anna', amount: 500000 });
+    expect((await admin('PUT', `/api/v1/plans/2026-12/${ANNA}?pipelineId=${SALES}`, { amount: 350000 })).json.amount).toBe(350000);
+
+    expect((await api.get(`/api/v1/plans?month=2026-12&pipelineId=${SALES}`)).json).toEqual([
+      { month: '2026-12', managerId: ANNA, managerName: 'Anna', amount: 350000, pipelineId: SALES },
+    ]);
+    const overallList = await api.get('/api/v1/plans?month=2026-12');
+    expect(overallList.json).toEqual([{ month: '2026-12', managerId: ANNA, managerName: 'Anna', amount: 500000 }]);
+    expect(Object.keys(overallList.json[0])).toEqual(['month', 'managerId', 'managerName', 'amount']);
+    expect((await api.get(`/api/v1/plans?month=2026-12&pipelineId=${PARTNERS}`)).json).toEqual([]);
+
+    expect((await admin('DELETE', `/api/v1/plans/2026-12/${ANNA}?pipelineId=${SALES}`)).status).toBe(204);
+    expect((await admin('DELETE', `/api/v1/plans/2026-12/${ANNA}?pipelineId=${SALES}`)).status).toBe(204); // nothing left: no audit row
+    expect((await api.get(`/api/v1/plans?month=2026-12&pipelineId=${SALES}`)).json).toEqual([]);
+    expect(await plansOf('2026-12-01')).toEqual([{ manager_id: ANNA, pipeline_id: 0, amount: 500000 }]);
+    expect(await auditOf('2026-12-01')).toEqual([
+      { manager_id: ANNA, pipeline_id: SALES, old_amount: null, new_amount: 300000, changed_by: 'api:Olga' },
+      { manager_id: ANNA, pipeline_id: 0, old_amount: null, new_amount: 500000, changed_by: 'api:admin-token' },
+      { manager_id: ANNA, pipeline_id: SALES, old_amount: 300000, new_amount: 350000, changed_by: 'api:admin-token' },
+      { manager_id: ANNA, pipeline_id: SALES, old_amount: 350000, new_amount: null, changed_by: 'api:admin-token' },
+    ]);
+  });
+
+  it('a pipeline plan edit needs the admin token', async () => {
+    const r = await api.call('PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=${SALES}`, { body: { amount: 1 } });
+    expect(r.status).toBe(401);
+    expect(await plansOf('2026-11-01')).not.toContainEqual(expect.objectContaining({ pipeline_id: SALES }));
+  });
+
+  it.each([
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=30`, /pipelineId 30 is not a pipeline/],
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=abc`, /pipelineId/],
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=0`, /pipelineId/],
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=-10`, /pipelineId/],
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=10&pipelineId=20`, /pipelineId/],
+    ['PUT', `/api/v1/plans/2026-11/${ANNA}?pipeline=10`, /unknown parameter.*pipeline/],
+    ['PUT', `/api/v1/plans/2026-11/555?pipelineId=${SALES}`, /managerId 555 is not a user/],
+    ['DELETE', `/api/v1/plans/2026-11/${ANNA}?pipelineId=30`, /pipelineId 30 is not a pipeline/],
+    ['DELETE', `/api/v1/plans/2026-11/${ANNA}?pipelineId=1.5`, /pipelineId/],
+    ['GET', '/api/v1/plans?month=2026-11&pipelineId=30', /pipelineId 30 is not a pipeline/],
+    ['GET', '/api/v1/plans?month=2026-11&pipelineId=x', /pipelineId/],
+  ])('%s %s is a 400 problem and changes nothing', async (method, path, detail) => {
+    const before = await t.db.any('SELECT * FROM app.plans ORDER BY month, manager_id, pipeline_id');
+    const auditBefore = await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit');
+    const r = await admin(method, path, method === 'PUT' ? { amount: 1 } : undefined);
+    expect(r.status).toBe(400);
+    expect(r.type).toMatch(/^application\/problem\+json/);
+    expect(r.json.detail).toMatch(detail);
+    expect(await t.db.any('SELECT * FROM app.plans ORDER BY month, manager_id, pipeline_id')).toEqual(before);
+    expect(await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit')).toEqual(auditBefore);
+  });
+
+  it('a pipeline plan set through the API shows on that pipeline board at once', async () => {
+    await admin('PUT', `/api/v1/plans/2026-11/${ANNA}?pipelineId=${PARTNERS}`, { amount: 50000 });
+    const board = await api.get(`/api/v1/kpi/managers?pipelineId=${PARTNERS}`);
+    // L5 40000 won in Partners against 50000.
+    expect(board.json.rows.find((r: { managerId: number }) => r.managerId === ANNA)).toMatchObject({
+      planAmount: 50000, wonAmount: 40000, completionPct: 80, band: 'yellow', planRemainder: 10000,
+    });
+    const dept = await api.get(`/api/v1/kpi/department?pipelineId=${PARTNERS}`);
+    expect(dept.json.current).toMatchObject({ planAmount: 50000, planRemainder: 10000 });
+    const all = await api.get('/api/v1/kpi/managers');
+    expect(all.json.rows.find((r: { managerId: number }) => r.managerId === ANNA)).toMatchObject({ planAmount: 160000 });
+  });
+});
