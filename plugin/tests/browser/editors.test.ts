@@ -109,6 +109,23 @@ describe('query editor against the real KPI API', () => {
     await s.screenshot('query-section', 'query-editor-stuck-deals.png');
   });
 
+  it('"at most (rows)" keeps the longest-stuck deals and is asked of the API', async () => {
+    await s.page.getByTestId('amokpi-query-min-days').fill('');
+    await s.page.getByTestId('amokpi-query-min-days').blur();
+    const [all] = await s.frames(8);
+    // seed.sql: Boris's 1003 has sat in Переговоры since 1 Feb (42 days), 1004 in Первичный контакт since 10 Mar (5).
+    expect(all.fields.leadName.values).toEqual(['Крыша склада', 'Забор']);
+    const limit = s.page.getByTestId('amokpi-query-limit');
+    await limit.pressSequentially('1'); // typed, then committed on leaving the field
+    await limit.blur();
+    const [top] = await s.frames(9);
+    expect(top.fields.leadName.values).toEqual(['Крыша склада']);
+    expect(top.fields.daysInStatus.values).toEqual([42]);
+    const asked = s.proxy.calls.filter((c) => c.url.includes('/api/v1/kpi/stale-deals')).at(-1)!;
+    expect(Object.fromEntries(new URL(asked.url).searchParams)).toEqual({ minDays: '0', limit: '1' });
+    expect(asked.status).toBe(200);
+  });
+
   it('never showed the token to the browser', () => {
     expect(s.seen.length).toBeGreaterThan(5);
     expect(s.seen.filter((b) => b.includes(s.etl.apiToken))).toEqual([]);

@@ -80,6 +80,19 @@ it('stuck deals of a manager picked by click, at least 14 days in the stage', as
   }
 });
 
+it('at most 3 stuck deals of every manager: the first 3 of the full list, cut by the API', async () => {
+  await s.choose('amokpi-query-manager-input', 'Все менеджеры / All managers');
+  await s.frames(++run);
+  await s.page.getByTestId('amokpi-query-limit').fill('3');
+  await s.page.getByTestId('amokpi-query-limit').blur();
+  const [frame] = await s.frames(++run);
+  const direct = await api('/api/v1/kpi/stale-deals?minDays=14');
+  expect(direct.rows.length).toBeGreaterThan(3);
+  expect(frame.fields.leadId.values).toEqual(column(direct.rows.slice(0, 3), 'leadId'));
+  const asked = s.proxy.calls.filter((c) => c.url.includes('/api/v1/kpi/stale-deals')).at(-1)!;
+  expect(new URL(asked.url).searchParams.get('limit')).toBe('3');
+});
+
 it('department: current, previous and change of every figure equal the API', async () => {
   const [long, wide] = await show('Отдел / Department');
   const direct = await api('/api/v1/kpi/department');
