@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { exportPlansCsv, importPlansCsv, parsePlansCsv } from '../../src/kpi/plans-csv';
 import { setPlan } from '../../src/kpi/plans';
 import { KpiInputError } from '../../src/kpi/time';
-import type { TestDatabase } from '../support/db';
-import { ANNA, BORIS, CARL, DINA, NOW, PARTNERS, SALES } from './fixture';
-import { useSeededAccount } from './http';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { ANNA, BORIS, CARL, DINA, NOW, PARTNERS, SALES, seed } from './fixture';
+import { ignoreTeardownErrors, useSeededAccount } from './http';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
@@ -195,5 +196,47 @@ describe('plans per pipeline: boards, department, CSV', () => {
       expect(bad.stderr).toMatch(/pipelineId/);
     }
     expect(await t.db.one("SELECT count(*)::int AS n FROM app.plans WHERE month = '2027-03-01'")).toEqual({ n: 1 });
+  });
+});
+
+describe('0011_pipeline_plans down and up again', () => {
+  const [up, down] = fs
+    .readFileSync(path.resolve(__dirname, '../../migrations/0011_pipeline_plans.sql'), 'utf8')
+    .split('-- Down Migration') as [string, string];
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    ignoreTeardownErrors(t.db);
+    await seed(t.db);
+  });
+  afterAll(() => t.drop());
+
+  const key = () =>
+    t.db.map(
+      `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+        WHERE i.indrelid = 'app.plans'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+      [],
+      (r) => r.attname,
+    );
+  const overall = () => t.db.any("SELECT to_char(month, 'YYYY-MM') AS month, manager_id, amount FROM app.plans ORDER BY 1, 2");
+
+  it('down drops pipeline plans and their audit rows and keeps the overall ones; up makes them overall plans again', async () => {
+    expect(await key()).toEqual(['month', 'manager_id', 'pipeline_id']);
+    await setPlan(t.db, { month: '2026-11', managerId: ANNA, amount: 80000, pipelineId: SALES }, 'test');
+    await setPlan(t.db, { month: '2026-11', managerId: BORIS, amount: 120000 }, 'test');
+    await t.db.none(down);
+    expect(await key()).toEqual(['month', 'manager_id']);
+    const kept = [
+      { month: '2026-10', manager_id: BORIS, amount: 10000 },
+      { month: '2026-11', manager_id: ANNA, amount: 160000 },
+      { month: '2026-11', manager_id: BORIS, amount: 120000 },
+      { month: '2026-11', manager_id: DINA, amount: 50000 },
+    ];
+    expect(await overall()).toEqual(kept);
+    expect(await t.db.any('SELECT manager_id, old_amount, new_amount FROM app.plan_audit')).toEqual([{ manager_id: BORIS, old_amount: 100000, new_amount: 120000 }]);
+    await t.db.none(up);
+    expect(await key()).toEqual(['month', 'manager_id', 'pipeline_id']);
+    expect(await overall()).toEqual(kept);
+    expect(await t.db.one('SELECT count(*)::int AS n FROM app.plans WHERE pipeline_id <> 0')).toEqual({ n: 0 });
   });
 });
