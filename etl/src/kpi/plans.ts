@@ -55,11 +55,18 @@ async function assertKnownManager(t: Db | Tx, managerId: number): Promise<void> 
   if (!known) throw new KpiInputError(`managerId ${managerId} is not a user of the amoCRM account`);
 }
 
-/** An archived pipeline is still known: its past months can carry plans. */
+/**
+ * A pipeline is known when the amoCRM copy has it (archived ones too: their past months carry plans) or when
+ * it already has plans: the sync drops a pipeline deleted in amoCRM, and its plans must stay readable,
+ * deletable and re-importable from an export.
+ */
 async function assertKnownPipeline(t: Db | Tx, pipelineId: number | null | undefined): Promise<void> {
   if (pipelineId === null || pipelineId === undefined) return;
   positiveId(pipelineId, 'pipelineId');
-  const known = await t.oneOrNone('SELECT 1 FROM amo.pipelines WHERE id = $1', [pipelineId]);
+  const known = await t.oneOrNone(
+    'SELECT 1 WHERE EXISTS (SELECT 1 FROM amo.pipelines WHERE id = $1) OR EXISTS (SELECT 1 FROM app.plans WHERE pipeline_id = $1)',
+    [pipelineId],
+  );
   if (!known) throw new KpiInputError(`pipelineId ${pipelineId} is not a pipeline of the amoCRM account`);
 }
 

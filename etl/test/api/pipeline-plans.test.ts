@@ -158,4 +158,17 @@ describe('plans API and page with an optional pipelineId', () => {
     const all = await api.get('/api/v1/kpi/managers');
     expect(all.json.rows.find((r: { managerId: number }) => r.managerId === ANNA)).toMatchObject({ planAmount: 160000 });
   });
+
+  it('a pipeline deleted in amoCRM keeps its plans readable and deletable; once they are gone it is unknown', async () => {
+    await t.db.none("INSERT INTO amo.pipelines (id, name, sort) VALUES (40, 'Tenders', 3)");
+    expect((await admin('PUT', `/api/v1/plans/2027-02/${BORIS}?pipelineId=40`, { amount: 9000 })).status).toBe(200);
+    await t.db.none('DELETE FROM amo.pipelines WHERE id = 40'); // what the pipelines sync does
+    expect((await api.get('/api/v1/plans?month=2027-02&pipelineId=40')).json).toEqual([
+      { month: '2027-02', managerId: BORIS, managerName: 'Boris', amount: 9000, pipelineId: 40 },
+    ]);
+    expect((await admin('DELETE', `/api/v1/plans/2027-02/${BORIS}?pipelineId=40`)).status).toBe(204);
+    expect(await plansOf('2027-02-01')).toEqual([]);
+    const again = await admin('PUT', `/api/v1/plans/2027-02/${BORIS}?pipelineId=40`, { amount: 9000 });
+    expect([again.status, again.json.detail]).toEqual([400, 'pipelineId 40 is not a pipeline of the amoCRM account']);
+  });
 });
