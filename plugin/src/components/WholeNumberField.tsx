@@ -21,10 +21,22 @@ interface Props {
  * An optional whole number in a range. Typing stays a local draft and only a valid value is committed,
  * on blur, so a half-typed number never runs a query; a bad one is marked invalid and committed never.
  */
-export function WholeNumberField({ label, labelWidth, tooltip, error, testId, placeholder, min, max, value, onCommit }: Props) {
+export function WholeNumberField({
+  label,
+  labelWidth,
+  tooltip,
+  error,
+  testId,
+  placeholder,
+  min,
+  max,
+  value,
+  onCommit,
+}: Props) {
   const [draft, setDraft] = useDraft(String(value ?? ''));
   const typed = draft.trim() === '' ? undefined : Number(draft);
-  const invalid = typed !== undefined && (!Number.isInteger(typed) || typed < min || (max !== undefined && typed > max));
+  const invalid =
+    typed !== undefined && (!Number.isInteger(typed) || typed < min || (max !== undefined && typed > max));
   return (
     <InlineField label={label} labelWidth={labelWidth} tooltip={tooltip} invalid={invalid} error={error}>
       <Input
