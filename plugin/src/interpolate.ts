@@ -50,8 +50,8 @@ export function resolveQuery(query: AmokpiQuery, templateSrv: TemplateSrv, scope
   const managerIds = parseIds(interpolateText(query.managerId, templateSrv, scopedVars), 'Manager', query.managerId ?? '');
   const pipelines = parseIds(interpolateText(query.pipelineId, templateSrv, scopedVars), 'Pipeline', query.pipelineId ?? '');
   if (pipelines && pipelines.length > 1) {
-    // The API filters by a lead's stage at an instant, one pipeline at a time; summing several
-    // pipelines' answers would double-count plans, so refuse rather than guess.
+    // The API answers one pipeline at a time, with that pipeline's own plans; a sum of several answers
+    // would match no plan anyone entered (nor the overall plans), so refuse rather than guess.
     throw new AmokpiError(
       `Pipeline "${query.pipelineId}" has ${pipelines.length} values: choose one pipeline or "All".`,
       'input'

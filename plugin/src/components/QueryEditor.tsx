@@ -68,7 +68,7 @@ export function QueryEditor({ query: saved, datasource, onChange, onRunQuery }: 
         {info.options.includes('pipelineId') && (
           <EntitySelect
             label="Воронка / Pipeline"
-            tooltip="Count only leads in this pipeline (plans are per manager, so plan figures are empty with a pipeline)"
+            tooltip="Count only leads in this pipeline; plan figures become the plans entered for this pipeline (empty where none was entered)"
             allLabel="Все воронки / All pipelines"
             value={query.pipelineId}
             loaded={pipelines}
