@@ -9,7 +9,7 @@ import { startCluster, type Cluster } from '../test/support/cluster';
 import { STREAMS } from '../src/sync/streams';
 import { writeBatch } from '../src/sync/engine';
 import { leadSchema, taskSchema, eventSchema, noteSchema } from '../src/sync/schemas';
-import { intOption } from './_support';
+import { intOption, nodeFlagsOf } from './_support';
 import { closePool } from '../src/db/close';
 
 /**
@@ -23,6 +23,7 @@ import { closePool } from '../src/db/close';
 
 const TOKEN = 'bench-sync-token';
 const CHILD = path.resolve(__dirname, '../test/sync/fixtures/child-sync.js');
+const BIN = path.resolve(__dirname, '../bin/amokpi.js');
 
 interface ChildRun {
   results: StreamResult[];
@@ -53,7 +54,8 @@ function minimumRequests(ds: SimDataset, usersCount: number): Record<string, num
 function runChild(dbUrl: string, simUrl: string, rps: number): Promise<ChildRun> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD], {
+    // The flags `npx amokpi sync` runs with (the heap ceiling of bin/amokpi.js's first line).
+    const child = spawn(process.execPath, [...nodeFlagsOf(BIN), CHILD], {
       env: { ...process.env, DATABASE_URL: dbUrl, SIM_URL: simUrl, SIM_TOKEN: TOKEN, SYNC_RPS: String(rps), SYNC_MODE: 'full', LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -79,7 +79,9 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(REPO, 'etl/Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20[.\d]*-bookworm-slim$/m);
     expect(dockerfile).toMatch(/npm ci --workspace etl --omit=dev/);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "etl/bin/amokpi.js"]');
+    // Executed through its shebang, so the image runs with the CLI's node flags (heap ceiling).
+    expect(dockerfile).toContain('ENTRYPOINT ["/app/etl/bin/amokpi.js"]');
+    expect(fs.statSync(path.join(REPO, 'etl/bin/amokpi.js')).mode & 0o111).toBe(0o111);
     for (const copied of [...dockerfile.matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '))) {
       expect(fs.existsSync(path.join(REPO, copied))).toBe(true);
     }
