@@ -20,6 +20,16 @@ export function scrub(text: string): string {
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/g, '$1[REDACTED]');
 }
 
+/**
+ * `code` names an OAuth authorization code (a long random string) and also an error's code (ECONNREFUSED,
+ * SQLSTATE 42703): the latter is what a person needs to diagnose a failure and is never a secret.
+ */
+const ERROR_CODE = /^[A-Z0-9_]{1,40}$/;
+function isSecretField(key: string, value: unknown): boolean {
+  if (!SECRET_KEYS.includes(key) || value == null || value === '') return false;
+  return !(key === 'code' && (typeof value === 'number' || (typeof value === 'string' && ERROR_CODE.test(value))));
+}
+
 function scrubDeep(value: unknown, depth = 0): unknown {
   if (depth > 6) return value;
   if (typeof value === 'string') return scrub(value);
@@ -27,7 +37,7 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEYS.includes(k) && v != null && v !== '' ? '[REDACTED]' : scrubDeep(v, depth + 1);
+      out[k] = isSecretField(k, v) ? '[REDACTED]' : scrubDeep(v, depth + 1);
     }
     if (value instanceof Error) {
       out.message = scrub(value.message);

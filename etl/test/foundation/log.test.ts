@@ -27,6 +27,19 @@ describe('log redaction', () => {
     expect(out.match(/\[REDACTED\]/g)!.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('keeps error codes (ECONNREFUSED, SQLSTATE) but masks an OAuth authorization code', () => {
+    const { lines, logger } = capture();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const sql = Object.assign(new Error('column "x" does not exist'), { code: '42703' });
+    logger.error({ err: refused }, 'db down');
+    logger.error({ err: sql }, 'bad query');
+    logger.info({ body: { grant_type: 'authorization_code', code: 'def50200a1b2c3d4e5f6-long-random-code' } }, 'exchanging');
+    const out = lines.map((l) => JSON.parse(l));
+    expect(out[0].err.code).toBe('ECONNREFUSED');
+    expect(out[1].err.code).toBe('42703');
+    expect(out[2].body.code).toBe('[REDACTED]');
+  });
+
   it('scrubs error messages', () => {
     registerSecret('long-lived-token-xyz');
     expect(scrub('401 for token long-lived-token-xyz')).toBe('401 for token [REDACTED]');
