@@ -9,7 +9,8 @@ import { startCluster, type Cluster } from '../test/support/cluster';
 import { STREAMS } from '../src/sync/streams';
 import { writeBatch } from '../src/sync/engine';
 import { leadSchema, taskSchema, eventSchema, noteSchema } from '../src/sync/schemas';
-import { intOption, nodeFlagsOf } from './_support';
+import { intOption } from './_support';
+import { nodeFlagsOf } from '../test/support/node-flags';
 import { closePool } from '../src/db/close';
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { nodeFlagsOf } from '../../bench/_support';
+import { nodeFlagsOf } from '../support/node-flags';
 
 const BIN = path.resolve(__dirname, '../../bin/amokpi.js');
 
