@@ -1,3 +1,4 @@
+import { stopSignal } from '../stop-signal';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -55,14 +56,7 @@ export function register(program: Command): void {
 
       // Ctrl-C at any moment, even during the first sync, stops everything cleanly.
       const controller = new AbortController();
-      const stopRequested = new Promise<void>((resolve) => {
-        const stop = () => {
-          controller.abort();
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      const stopRequested = stopSignal().then(() => controller.abort());
 
       const dataDir = path.join(base.dataDir, 'demo');
       if (!base.databaseUrl && !opts.keep) fs.rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { stopSignal } from '../stop-signal';
 import type { Command } from 'commander';
 import { requireAmocrm, requireTokens } from '../../config';
 import { startServer } from '../../api/server';
@@ -13,13 +14,11 @@ export function register(program: Command): void {
       requireAmocrm(config);
       requireTokens(config);
       await withDatabase(config, async ({ db }) => {
+        const stopped = stopSignal();
         const server = await startServer({ config, db });
         const worker = startWorker({ config, db });
         process.stdout.write(`amokpi worker: sync "${config.syncCron}", full reconcile "${config.fullSyncCron}"; API on ${server.url}\n`);
-        await new Promise<void>((resolve) => {
-          process.once('SIGTERM', resolve);
-          process.once('SIGINT', resolve);
-        });
+        await stopped;
         // The running sync finishes its current page and commits; then the API and the pool close.
         await worker.stop();
         await server.close();

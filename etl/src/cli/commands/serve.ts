@@ -1,3 +1,4 @@
+import { stopSignal } from '../stop-signal';
 import type { Command } from 'commander';
 import { requireTokens } from '../../config';
 import { startServer } from '../../api/server';
@@ -11,13 +12,10 @@ export function register(program: Command): void {
       const config = prepare();
       requireTokens(config);
       await withDatabase(config, async ({ db }) => {
+        const stopped = stopSignal();
         const server = await startServer({ config, db });
         process.stdout.write(`amokpi API on ${server.url} (plans editor: ${server.url}/admin/plans)\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopped;
         await server.close();
       });
     });

@@ -1,3 +1,4 @@
+import { stopSignal } from '../stop-signal';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startSimulator, type SimulatorOptions } from '../../simulator';
 
@@ -71,16 +72,13 @@ export function register(program: Command): void {
         oauth: f.oauthClientId ? { clientId: f.oauthClientId, clientSecret: f.oauthClientSecret!, redirectUri: f.redirectUri! } : undefined,
       };
       for (const k of Object.keys(opts.size!) as (keyof NonNullable<SimulatorOptions['size']>)[]) if (opts.size![k] === undefined) delete opts.size![k];
+      const stopped = stopSignal();
       const sim = await startSimulator(opts);
       const out = process.stdout;
       out.write(`amoCRM simulator listening on ${sim.url}\n`);
       out.write(`tokens: ${(f.token ?? ['sim-token']).length} long-lived token(s) accepted\n`);
       if (opts.oauth) out.write(`authorization code (single use, 20 minutes): ${sim.issueAuthCode()}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
       await sim.close();
       const s = sim.stats();
       out.write(`simulator stopped after ${s.total} request(s), ${s.throttled} throttled\n`);
