@@ -6,19 +6,19 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-/** Constant-time comparison of the bearer token against the accepted ones. */
-function tokenMatches(req: Request, accepted: string[]): boolean {
+/** Constant-time comparison of the bearer token against the accepted ones (their digests). */
+function tokenMatches(req: Request, accepted: Buffer[]): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
   if (!m) return false;
   const given = digest(m[1]!);
   let ok = false;
-  for (const t of accepted) ok = timingSafeEqual(given, digest(t)) || ok;
+  for (const t of accepted) ok = timingSafeEqual(given, t) || ok;
   return ok;
 }
 
 /** 401 (never data) unless the request carries one of the tokens. */
 export function requireBearer(...tokens: (string | undefined)[]) {
-  const accepted = tokens.filter((t): t is string => Boolean(t));
+  const accepted = tokens.filter((t): t is string => Boolean(t)).map(digest);
   return (req: Request, res: Response, next: NextFunction) => {
     if (accepted.length && tokenMatches(req, accepted)) return next();
     res.set('WWW-Authenticate', 'Bearer');

@@ -12,11 +12,19 @@ import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { compressLargeJson } from './compress';
-import { dateParam, idParam, limitParam, minDaysParam, monthParam, parseQuery, parseWith } from './params';
+import { dateParam, idParam, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
 
 export const MAX_RANGE_DAYS = 366;
+
+const noQuery = querySchema({});
+const boardQuery = querySchema({ date: dateParam.optional(), pipelineId: idParam.optional() });
+const activityQuery = querySchema({ from: dateParam.optional(), to: dateParam.optional(), managerId: idParam.optional() });
+const staleQuery = querySchema({ minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional(), limit: limitParam.optional() });
+// pipelineId absent: the managers' overall plans, exactly as before pipeline plans existed.
+const planQuery = querySchema({ pipelineId: idParam.optional() });
+const plansListQuery = querySchema({ month: monthParam.optional(), pipelineId: idParam.optional() });
 
 /** Who made a plan edit, for the audit trail: the X-Amokpi-User header when given. */
 function editor(req: Request): string {
@@ -40,22 +48,22 @@ export function apiRouter(config: Config, db: Db): Router {
   r.use(compressLargeJson());
 
   r.get('/status', read, async (req, res) => {
-    parseQuery(req, {});
+    parseQuery(req, noQuery);
     res.json(await syncStatus(db, await ctxOf()));
   });
 
   r.get('/managers', read, async (req, res) => {
-    parseQuery(req, {});
+    parseQuery(req, noQuery);
     res.json(await listManagers(db, await ctxOf()));
   });
 
   r.get('/pipelines', read, async (req, res) => {
-    parseQuery(req, {});
+    parseQuery(req, noQuery);
     res.json(await listPipelines(db));
   });
 
   r.get('/kpi/managers', read, async (req, res) => {
-    const q = parseQuery(req, { date: dateParam.optional(), pipelineId: idParam.optional() });
+    const q = parseQuery(req, boardQuery);
     const ctx = await ctxOf();
     const date = q.date ?? ctx.today;
     notAfterToday(ctx, date);
@@ -63,7 +71,7 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   r.get('/kpi/activity', read, async (req, res) => {
-    const q = parseQuery(req, { from: dateParam.optional(), to: dateParam.optional(), managerId: idParam.optional() });
+    const q = parseQuery(req, activityQuery);
     const ctx = await ctxOf();
     const month = monthBounds(ctx.today);
     const from = q.from ?? (q.to ? monthBounds(q.to).first : month.first);
@@ -74,24 +82,21 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   r.get('/kpi/stale-deals', read, async (req, res) => {
-    const q = parseQuery(req, { minDays: minDaysParam.optional(), managerId: idParam.optional(), pipelineId: idParam.optional(), limit: limitParam.optional() });
+    const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
     res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 
   r.get('/kpi/department', read, async (req, res) => {
-    const q = parseQuery(req, { date: dateParam.optional(), pipelineId: idParam.optional() });
+    const q = parseQuery(req, boardQuery);
     const ctx = await ctxOf();
     const date = q.date ?? ctx.today;
     notAfterToday(ctx, date);
     res.json(await shared(req, () => department(db, ctx, date, q.pipelineId ?? null)));
   });
 
-  // pipelineId absent: the managers' overall plans, exactly as before pipeline plans existed.
-  const planQuery = { pipelineId: idParam.optional() };
-
   r.get('/plans', read, async (req, res) => {
-    const q = parseQuery(req, { month: monthParam.optional(), ...planQuery });
+    const q = parseQuery(req, plansListQuery);
     const ctx = await ctxOf();
     res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
   });

@@ -38,8 +38,10 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
   const [rows, names] = await Promise.all([
     db.any(
       `SELECT s.lead_id, s.lead_name, s.manager_id, s.pipeline_id, s.status_id, s.price, s.days_in_status,
-              -- epoch milliseconds (floored as a JS Date would): a number parses far faster than a timestamptz
-              floor(extract(epoch FROM s.entered_at) * 1000)::float8 AS entered_ms
+              -- epoch milliseconds, as a JS Date holds them: a number parses far faster than a timestamptz. Truncated
+              -- to whole milliseconds first so the float8 product rounds back exactly; extract() would be exact too
+              -- but computes in numeric, 2.5x slower (10 vs 4 ms over 37 000 open deals at 1M leads).
+              round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000) AS entered_ms
          FROM kpi.stale_deals($(now)::timestamptz, $(zone), $(minDays)) s
         WHERE ($(managerId)::bigint IS NULL OR s.manager_id = $(managerId)::bigint)
           AND ($(pipelineId)::bigint IS NULL OR s.pipeline_id = $(pipelineId)::bigint)
