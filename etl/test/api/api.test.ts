@@ -1,15 +1,8 @@
-import type { TestDatabase } from '../support/db';
 import { ADMIN_TOKEN, ANNA, BORIS } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
 describe('KPI API: tokens, validation, plans', () => {
-  const seeded = useSeededAccount({ api: true });
-  let t: TestDatabase;
-  let api: ReturnType<typeof seeded.api>;
-  beforeAll(() => {
-    t = seeded.db();
-    api = seeded.api();
-  });
+  const { t, api } = useSeededAccount({ api: true });
 
   const expectProblem = (r: { status: number; type: string; json: any }, status: number, detail?: RegExp) => {
     expect(r.status).toBe(status);

@@ -5,13 +5,13 @@ import { useSeededAccount } from '../kpi/http';
 import { COMPRESS_MIN_BYTES } from '../../src/api/compress';
 
 describe('KPI API: large JSON answers are compressed for clients that accept it', () => {
-  const seeded = useSeededAccount({ api: true });
+  const { api } = useSeededAccount({ api: true });
   // A year of activity for every manager on the board: well above the compression threshold.
   const big = '/api/v1/kpi/activity?from=2025-11-28&to=2026-11-27';
   const get = async (path: string, acceptEncoding?: string) => {
     const headers: Record<string, string> = { authorization: `Bearer ${API_TOKEN}` };
     if (acceptEncoding) headers['accept-encoding'] = acceptEncoding;
-    const r = await request(seeded.api().server.url + path, { headers });
+    const r = await request(api.server.url + path, { headers });
     return { status: r.statusCode, headers: r.headers, body: Buffer.from(await r.body.arrayBuffer()) };
   };
 

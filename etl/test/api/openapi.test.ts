@@ -1,6 +1,5 @@
 import { API_PREFIX, buildApp } from '../../src/api/server';
 import { openapi } from '../../src/api/openapi';
-import type { TestDatabase } from '../support/db';
 import { ADMIN_TOKEN, testConfig } from '../kpi/fixture';
 import { serve, useSeededAccount } from '../kpi/http';
 
@@ -23,11 +22,7 @@ function routesOf(app: ReturnType<typeof buildApp>): string[] {
 }
 
 describe('OpenAPI document', () => {
-  const seeded = useSeededAccount();
-  let t: TestDatabase;
-  beforeAll(() => {
-    t = seeded.db();
-  });
+  const { t } = useSeededAccount();
 
   const documented = () =>
     Object.entries(openapi.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();

@@ -1,16 +1,9 @@
 import { JSDOM } from 'jsdom';
-import type { TestDatabase } from '../support/db';
 import { ADMIN_TOKEN, ANNA, BORIS, PARTNERS, SALES } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
 describe('plans API and page with an optional pipelineId', () => {
-  const seeded = useSeededAccount({ api: true });
-  let t: TestDatabase;
-  let api: ReturnType<typeof seeded.api>;
-  beforeAll(() => {
-    t = seeded.db();
-    api = seeded.api();
-  });
+  const { t, api } = useSeededAccount({ api: true });
 
   const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api.call(method, path, { token: ADMIN_TOKEN, body, headers });
   const plansOf = (month: string) =>

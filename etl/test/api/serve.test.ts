@@ -1,7 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { TestDatabase } from '../support/db';
 import { useSeededAccount } from '../kpi/http';
 import { API_TOKEN, ADMIN_TOKEN, NOW } from '../kpi/fixture';
 
@@ -9,11 +8,7 @@ const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
 
 describe('npx amokpi serve', () => {
-  const seeded = useSeededAccount();
-  let t: TestDatabase;
-  beforeAll(() => {
-    t = seeded.db();
-  });
+  const { t } = useSeededAccount();
 
   it('refuses to start without both tokens, naming the variable', async () => {
     const env = { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent', AMOKPI_API_TOKEN: API_TOKEN, AMOKPI_ADMIN_TOKEN: '' };

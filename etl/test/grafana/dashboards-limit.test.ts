@@ -43,12 +43,12 @@ describe('the stuck-deals row limit on the dashboards', () => {
   });
 
   describe('against the real KPI API (hand-built account, now = 2026-11-27 15:00 Moscow)', () => {
-    const seeded = useSeededAccount({ api: true });
+    const { api } = useSeededAccount({ api: true });
 
     it('the TV query with "All" managers and pipelines is accepted and answers longest first', async () => {
       const { target } = tvStuckDeals();
       // "$manager" and "$pipeline" set to All send no filter; the rest goes as it is in the panel.
-      const r = await seeded.api().get(`/api/v1/kpi/stale-deals?minDays=${target.minDays}&limit=${target.limit}`);
+      const r = await api.get(`/api/v1/kpi/stale-deals?minDays=${target.minDays}&limit=${target.limit}`);
       expect(r.status).toBe(200);
       // Open leads 11 (87 days), 12 (25), 4 (17) are in their stage a week or more; lead 10 (1 day) is not.
       expect(r.json.rows.map((x: any) => [x.leadId, x.daysInStatus])).toEqual([[11, 87], [12, 25], [4, 17]]);

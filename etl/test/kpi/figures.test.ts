@@ -1,16 +1,9 @@
-import type { TestDatabase } from '../support/db';
 import { ANNA, BORIS, CARL, DINA, PARTNERS, SALES, testConfig } from './fixture';
 import { serve, useSeededAccount } from './http';
 
 /** Every KPI of KPI.md through the real HTTP API over a hand-built account; expected numbers worked out by hand. */
 describe('KPI figures (hand-built account, now = 2026-11-27 15:00 Moscow)', () => {
-  const seeded = useSeededAccount({ api: true });
-  let t: TestDatabase;
-  let api: ReturnType<typeof seeded.api>;
-  beforeAll(() => {
-    t = seeded.db();
-    api = seeded.api();
-  });
+  const { t, api } = useSeededAccount({ api: true });
 
   const row = (board: any, id: number) => board.rows.find((r: any) => r.managerId === id);
 

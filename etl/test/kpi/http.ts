@@ -40,22 +40,47 @@ export function ignoreTeardownErrors(db: Db): void {
   db.$pool.on('error', () => {});
 }
 
+type Api = Awaited<ReturnType<typeof serve>>;
+
+/** What an accessor reached for outside the suite's lifetime: a test-writing mistake, said plainly. */
+function started<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} exists only inside tests (after beforeAll)`);
+  return value;
+}
+
 /**
  * Registers the suite's beforeAll/afterAll: a fresh database holding the hand-built account, and with
- * `api: true` a real server over it. Returns getters, valid inside tests.
+ * `api: true` a real server over it. `t` and `api` can be destructured at describe time; their members
+ * reach the live database and server once beforeAll has run.
  */
 export function useSeededAccount(opts: { api?: boolean; config?: () => Config } = {}) {
-  let t: TestDatabase | undefined;
-  let api: Awaited<ReturnType<typeof serve>> | undefined;
+  let current: TestDatabase | undefined;
+  let server: Api | undefined;
   beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-    if (opts.api) api = await serve((opts.config ?? testConfig)(), t.db);
+    current = await createTestDatabase();
+    ignoreTeardownErrors(current.db);
+    await seed(current.db);
+    if (opts.api) server = await serve((opts.config ?? testConfig)(), current.db);
   });
   afterAll(async () => {
-    await api?.server.close();
-    await t?.drop();
+    await server?.server.close();
+    await current?.drop();
   });
-  return { db: () => t!, api: () => api! };
+  const t: TestDatabase = {
+    get db() {
+      return started(current, 'the seeded database').db;
+    },
+    get url() {
+      return started(current, 'the seeded database').url;
+    },
+    drop: () => started(current, 'the seeded database').drop(),
+  };
+  const api: Api = {
+    get server() {
+      return started(server, 'the API server (useSeededAccount({ api: true }))').server;
+    },
+    call: (...args) => started(server, 'the API server (useSeededAccount({ api: true }))').call(...args),
+    get: (...args) => started(server, 'the API server (useSeededAccount({ api: true }))').get(...args),
+  };
+  return { t, api };
 }

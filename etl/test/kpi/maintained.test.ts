@@ -1,19 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, DINA, seed } from './fixture';
-import { ignoreTeardownErrors } from './http';
+import { ANNA, BORIS, DINA } from './fixture';
+import { useSeededAccount } from './http';
 
 /**
  * The statement-level triggers keep kpi.lead_status_last and the per-day activity cells equal to what a
  * rebuild from amo.events / amo.notes gives, under multi-row statements as the sync writes them.
  */
 describe('kpi tables kept by statement-level triggers', () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-  });
-  afterAll(() => t.drop());
+  const { t } = useSeededAccount();
 
   const summary = () => t.db.any('SELECT lead_id, last_at, last_id, pipeline_id, status_id, won_at FROM kpi.lead_status_last ORDER BY lead_id');
   const rebuilt = async () => {

@@ -5,9 +5,8 @@ import { promisify } from 'node:util';
 import { exportPlansCsv, importPlansCsv, parsePlansCsv } from '../../src/kpi/plans-csv';
 import { setPlan } from '../../src/kpi/plans';
 import { KpiInputError } from '../../src/kpi/time';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, CARL, DINA, NOW, PARTNERS, SALES, seed } from './fixture';
-import { ignoreTeardownErrors, useSeededAccount } from './http';
+import { ANNA, BORIS, CARL, DINA, NOW, PARTNERS, SALES } from './fixture';
+import { useSeededAccount } from './http';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
@@ -19,12 +18,8 @@ const cli = path.resolve(__dirname, '../../bin/amokpi.js');
  * Boris 100000, Dina 50000; October Boris 10000.
  */
 describe('plans per pipeline: boards, department, CSV', () => {
-  const seeded = useSeededAccount({ api: true });
-  let t: TestDatabase;
-  let api: ReturnType<typeof seeded.api>;
+  const { t, api } = useSeededAccount({ api: true });
   beforeAll(async () => {
-    t = seeded.db();
-    api = seeded.api();
     for (const [month, managerId, pipelineId, amount] of [
       ['2026-11', ANNA, SALES, 80000],
       ['2026-11', BORIS, SALES, 200000],
@@ -203,13 +198,7 @@ describe('0011_pipeline_plans down and up again', () => {
   const [up, down] = fs
     .readFileSync(path.resolve(__dirname, '../../migrations/0011_pipeline_plans.sql'), 'utf8')
     .split('-- Down Migration') as [string, string];
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-  });
-  afterAll(() => t.drop());
+  const { t } = useSeededAccount();
 
   const key = () =>
     t.db.map(

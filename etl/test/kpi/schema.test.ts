@@ -1,12 +1,7 @@
-import type { TestDatabase } from '../support/db';
 import { useSeededAccount } from './http';
 
 describe('kpi schema', () => {
-  const seeded = useSeededAccount();
-  let t: TestDatabase;
-  beforeAll(() => {
-    t = seeded.db();
-  });
+  const { t } = useSeededAccount();
 
   it('exposes kpi.manager_tasks_now with the columns the alert rules read', async () => {
     const cols = await t.db.any(

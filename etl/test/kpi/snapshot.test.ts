@@ -4,27 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { snapshotDay, backfillSnapshots } from '../../src/kpi/snapshot';
-import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, NOW, seed, testConfig } from './fixture';
-import { ignoreTeardownErrors, serve } from './http';
+import { ANNA, BORIS, NOW, testConfig } from './fixture';
+import { useSeededAccount } from './http';
 
 const run = promisify(execFile);
 const cli = path.resolve(__dirname, '../../bin/amokpi.js');
 
 describe('daily snapshots', () => {
-  let t: TestDatabase;
-  let api: Awaited<ReturnType<typeof serve>>;
   const config = testConfig();
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
-    api = await serve(config, t.db);
-  });
-  afterAll(async () => {
-    await api.server.close();
-    await t.drop();
-  });
+  const { t, api } = useSeededAccount({ api: true, config: () => config });
 
   it('freezes yesterday with tasks; later amoCRM edits do not change the frozen day', async () => {
     const r = await snapshotDay(t.db, config, '2026-11-26');
@@ -87,19 +75,15 @@ describe('daily snapshots', () => {
 });
 
 describe('plans CLI: set, import, export', () => {
-  let t: TestDatabase;
+  const { t } = useSeededAccount();
   let env: NodeJS.ProcessEnv;
   let dir: string;
   beforeAll(async () => {
-    t = await createTestDatabase();
-    ignoreTeardownErrors(t.db);
-    await seed(t.db);
     env = { ...process.env, DATABASE_URL: t.url, AMOKPI_NOW: NOW, LOG_LEVEL: 'silent' };
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amokpi-plans-'));
   });
   afterAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    await t.drop();
   });
 
   const plans = () => t.db.any("SELECT to_char(month, 'YYYY-MM') AS month, manager_id, amount FROM app.plans ORDER BY month, manager_id");
