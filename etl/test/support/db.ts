@@ -25,7 +25,9 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
   const name = `t_${randomBytes(6).toString('hex')}`;
   await admin.none('CREATE DATABASE $1:name TEMPLATE $2:name', [name, opts.empty ? 'template0' : TEMPLATE_DB]);
   const url = base.replace(/\/postgres$/, `/${name}`);
-  const db = pgp({ connectionString: url, max: 5 });
+  // The name as database context: pg-promise masks everything after the first ':' of a password-less URL as if it
+  // were a password, so two test databases with names of equal length looked like one connection made twice.
+  const db = pgp({ connectionString: url, max: 5 }, name);
   return {
     db,
     url,
