@@ -189,3 +189,21 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(await openDeals()).toEqual([]);
   });
 });
+
+describe('stuck-deal entry instants below a second', () => {
+  const { t, api } = useSeededAccount({ api: true });
+
+  it('come out floored to the millisecond, as a JS Date holds them, never rounded up into the next second', async () => {
+    // Lead 10 entered Negotiation at 2026-11-26 23:00 Moscow (the seed); the sync writes whole seconds, a
+    // hand-edited row need not.
+    await t.db.none(
+      `UPDATE amo.events SET created_at = '2026-11-26 23:00:00.999999+03'
+        WHERE entity_id = 10 AND type = 'lead_status_changed' AND created_at = '2026-11-26 23:00:00+03'`,
+    );
+    const r = await api.get('/api/v1/kpi/stale-deals');
+    expect(r.json.rows.find((x: any) => x.leadId === 10)).toMatchObject({ enteredAt: '2026-11-26T23:00:00.999+03:00', daysInStatus: 1 });
+    await t.db.none(`UPDATE amo.events SET created_at = '2026-11-26 23:00:00.0004+03' WHERE entity_id = 10 AND created_at = '2026-11-26 23:00:00.999999+03'`);
+    const again = await api.get('/api/v1/kpi/stale-deals');
+    expect(again.json.rows.find((x: any) => x.leadId === 10).enteredAt).toBe('2026-11-26T23:00:00+03:00');
+  });
+});

@@ -1,4 +1,3 @@
-import { stopSignal } from '../stop-signal';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +15,7 @@ import { formatLine } from '../../sync/report';
 import { startServer } from '../../api/server';
 import { seedDemoPlans } from '../../demo/plans';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
+import { stopSignal } from '../stop-signal';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 

@@ -1,9 +1,9 @@
-import { stopSignal } from '../stop-signal';
 import type { Command } from 'commander';
 import { requireAmocrm, requireTokens } from '../../config';
 import { startServer } from '../../api/server';
 import { startWorker } from '../../sync/worker';
 import { prepare, withDatabase } from '../context';
+import { stopSignal } from '../stop-signal';
 
 export function register(program: Command): void {
   program

@@ -1,8 +1,8 @@
-import { stopSignal } from '../stop-signal';
 import type { Command } from 'commander';
 import { requireTokens } from '../../config';
 import { startServer } from '../../api/server';
 import { prepare, withDatabase } from '../context';
+import { stopSignal } from '../stop-signal';
 
 export function register(program: Command): void {
   program

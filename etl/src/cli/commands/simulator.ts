@@ -1,6 +1,6 @@
-import { stopSignal } from '../stop-signal';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startSimulator, type SimulatorOptions } from '../../simulator';
+import { stopSignal } from '../stop-signal';
 
 const int = (what: string, min: number) => (v: string) => {
   const n = Number(v);
