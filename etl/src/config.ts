@@ -63,13 +63,13 @@ const schema = z.object({
   AMOCRM_AUTH_CODE: opt(z.string()),
   AMOCRM_RPS: z.preprocess(
     emptyToUndefined,
-    z.coerce.number().gt(0, 'must be above 0').max(7, 'must be at most 7 (amoCRM allows 7 requests/second)').default(6),
+    z.coerce.number({ error: 'must be a number of requests per second, e.g. 6' }).gt(0, 'must be above 0').max(7, 'must be at most 7 (amoCRM allows 7 requests/second)').default(6),
   ),
   AMOKPI_API_TOKEN: opt(z.string().min(8, 'must be at least 8 characters')),
   AMOKPI_ADMIN_TOKEN: opt(z.string().min(8, 'must be at least 8 characters')),
   AMOKPI_PORT: z.preprocess(
     emptyToUndefined,
-    z.coerce.number().int('must be an integer port').min(0).max(65535, 'must be a TCP port 0-65535').default(8080),
+    z.coerce.number({ error: 'must be a TCP port number 0-65535, e.g. 8080' }).int('must be an integer port').min(0).max(65535, 'must be a TCP port 0-65535').default(8080),
   ),
   AMOKPI_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   AMOKPI_NOW: opt(instant),
@@ -77,7 +77,7 @@ const schema = z.object({
   AMOKPI_BANDS: z.preprocess(emptyToUndefined, bands.default({ red: 80, green: 100 } as never)),
   AMOKPI_MESSAGE_MINUTES: z.preprocess(
     emptyToUndefined,
-    z.coerce.number().min(0, 'must be a non-negative number of minutes').default(0.5),
+    z.coerce.number({ error: 'must be a number of minutes, e.g. 0.5' }).min(0, 'must be a non-negative number of minutes').default(0.5),
   ),
   AMOKPI_MANAGERS: opt(intList),
   AMOKPI_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('*/5 * * * *')),

@@ -14,6 +14,9 @@ describe('config', () => {
   it.each([
     ['AMOCRM_BASE_URL', 'notaurl', /^AMOCRM_BASE_URL: /],
     ['AMOKPI_PORT', '99999', /^AMOKPI_PORT: /],
+    ['AMOKPI_PORT', 'abc', /^AMOKPI_PORT: must be a TCP port number 0-65535, e\.g\. 8080$/],
+    ['AMOCRM_RPS', 'fast', /^AMOCRM_RPS: must be a number of requests per second/],
+    ['AMOKPI_MESSAGE_MINUTES', 'half', /^AMOKPI_MESSAGE_MINUTES: must be a number of minutes/],
     ['AMOKPI_BANDS', '100,80', /^AMOKPI_BANDS: must be two increasing/],
     ['AMOKPI_TIMEZONE', 'Mars/Olympus', /^AMOKPI_TIMEZONE: must be an IANA/],
     ['AMOKPI_NOW', 'yesterday', /^AMOKPI_NOW: must be an ISO-8601/],

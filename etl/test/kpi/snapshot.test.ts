@@ -116,6 +116,9 @@ describe('plans CLI: set, import, export', () => {
     fs.writeFileSync(dup, 'month,managerId,amount\n2027-02,101,100\n2027-02,101,200\n');
     const err3 = await run(process.execPath, [cli, 'plans', 'import', dup], { env }).catch((e) => e);
     expect(err3.stderr).toMatch(/line 3: duplicate of line 2/);
+    const missing = await run(process.execPath, [cli, 'plans', 'import', path.join(dir, 'nope.csv')], { env }).catch((e) => e);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`amokpi: cannot read ${path.join(dir, 'nope.csv')}: no such file; nothing was imported\n`);
     expect(await plans()).toEqual(before);
 
     const good = path.join(dir, 'good.csv');

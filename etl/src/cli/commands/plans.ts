@@ -30,7 +30,14 @@ export function register(program: Command): void {
     .description('import a CSV with columns month,managerId,amount[,pipeline_id] (all rows or none)')
     .action(async (file: string) => {
       const config = prepare();
-      const text = fs.readFileSync(file, 'utf8');
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+        throw new Error(`cannot read ${file}: ${why}; nothing was imported`);
+      }
       await withDatabase(config, async ({ db }) => {
         const n = await importPlansCsv(db, text, `${who()}:${file}`);
         process.stdout.write(`imported ${n} plan(s) from ${file}\n`);
