@@ -165,6 +165,14 @@ describe('amokpi grafana setup against a stand-in Grafana', () => {
       expect(err.stderr + err.stdout).not.toContain('glsa_bad_secret_token');
     });
 
+    it('without --url: Grafana\'s own default address, http://localhost:3000', async () => {
+      const help = await run(process.execPath, [cli, 'grafana', 'setup', '--help'], { env: env({}) });
+      expect(help.stdout).toMatch(/--url <url> +Grafana base URL \(default: "http:\/\/localhost:3000",\s+env: GRAFANA_URL\)/);
+      const err = await run(process.execPath, [cli, 'grafana', 'setup', '--token', 'glsa_some_token'], { env: env({}) }).catch((e) => e);
+      expect(err.code).toBe(1);
+      expect(err.stderr).toContain('Grafana at http://localhost:3000');
+    });
+
     it('without a credential: exit 2 naming --token', async () => {
       const err = await run(process.execPath, [cli, 'grafana', 'setup', '--url', 'http://127.0.0.1:9'], { env: env({}) }).catch((e) => e);
       expect(err.code).toBe(2);

@@ -36,7 +36,7 @@ export function register(program: Command): void {
       'create or update the TV playlist, check the provisioned data sources, dashboards and alert rules, print the kiosk URL; ' +
         'with AMOKPI_GRAFANA_DB_PASSWORD set, also store that password on the read-only database role Grafana uses',
     )
-    .addOption(new Option('--url <url>', 'Grafana base URL, e.g. http://localhost:3000').env('GRAFANA_URL').makeOptionMandatory())
+    .addOption(new Option('--url <url>', 'Grafana base URL').env('GRAFANA_URL').default('http://localhost:3000'))
     .addOption(new Option('--token <token>', 'service-account token (Editor; Admin also lets setup check data sources and alert rules)').env('GRAFANA_TOKEN'))
     .addOption(new Option('--user <login>', 'basic auth instead of a token; the password comes from GRAFANA_PASSWORD').env('GRAFANA_USER'))
     .addOption(new Option('--public-url <url>', 'Grafana URL as the TV reaches it (default: --url)').env('GRAFANA_PUBLIC_URL'))
