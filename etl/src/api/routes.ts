@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -62,13 +62,17 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await listPipelines(db));
   });
 
-  r.get('/kpi/managers', read, async (req, res) => {
-    const q = parseQuery(req, boardQuery);
-    const ctx = await ctxOf();
-    const date = q.date ?? ctx.today;
-    notAfterToday(ctx, date);
-    res.json(await shared(req, () => managersBoard(db, ctx, date, q.pipelineId ?? null)));
-  });
+  /** A board as of date D (default today, never after it), overall or for one pipeline. */
+  const board =
+    (compute: (ctx: KpiContext, date: string, pipelineId: number | null) => Promise<unknown>) => async (req: Request, res: Response) => {
+      const q = parseQuery(req, boardQuery);
+      const ctx = await ctxOf();
+      const date = q.date ?? ctx.today;
+      notAfterToday(ctx, date);
+      res.json(await shared(req, () => compute(ctx, date, q.pipelineId ?? null)));
+    };
+
+  r.get('/kpi/managers', read, board((ctx, date, pipelineId) => managersBoard(db, ctx, date, pipelineId)));
 
   r.get('/kpi/activity', read, async (req, res) => {
     const q = parseQuery(req, activityQuery);
@@ -87,13 +91,7 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 
-  r.get('/kpi/department', read, async (req, res) => {
-    const q = parseQuery(req, boardQuery);
-    const ctx = await ctxOf();
-    const date = q.date ?? ctx.today;
-    notAfterToday(ctx, date);
-    res.json(await shared(req, () => department(db, ctx, date, q.pipelineId ?? null)));
-  });
+  r.get('/kpi/department', read, board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));
 
   r.get('/plans', read, async (req, res) => {
     const q = parseQuery(req, plansListQuery);

@@ -44,19 +44,23 @@ export interface PipelineRec {
   unsortedId: number;
 }
 
-export interface LeadRec {
-  id: number;
-  name: string;
-  price: number;
+/** Who owns and who last touched an entity, and when: the fields amoCRM serves on leads, tasks and notes alike. */
+export interface Stamped {
   responsibleUserId: number;
   groupId: number;
-  pipelineId: number;
-  statusId: number;
-  lossReasonId: number | null;
   createdBy: number;
   updatedBy: number;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface LeadRec extends Stamped {
+  id: number;
+  name: string;
+  price: number;
+  pipelineId: number;
+  statusId: number;
+  lossReasonId: number | null;
   closedAt: number | null;
   contactIds: number[];
   tags: { id: number; name: string; color: string | null }[];
@@ -64,14 +68,8 @@ export interface LeadRec {
   state: 'active' | 'trash' | 'purged';
 }
 
-export interface TaskRec {
+export interface TaskRec extends Stamped {
   id: number;
-  createdBy: number;
-  updatedBy: number;
-  createdAt: number;
-  updatedAt: number;
-  responsibleUserId: number;
-  groupId: number;
   entityId: number | null;
   entityType: 'leads' | 'contacts' | null;
   duration: number;
@@ -85,16 +83,10 @@ export interface TaskRec {
 
 export type NoteParent = 'leads' | 'contacts';
 
-export interface NoteRec {
+export interface NoteRec extends Stamped {
   id: number;
   parent: NoteParent;
   entityId: number;
-  createdBy: number;
-  updatedBy: number;
-  createdAt: number;
-  updatedAt: number;
-  responsibleUserId: number;
-  groupId: number;
   noteType: string;
   params: Record<string, unknown>;
 }
