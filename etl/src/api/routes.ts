@@ -63,14 +63,14 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   /** A board as of date D (default today, never after it), overall or for one pipeline. */
-  const board =
-    (compute: (ctx: KpiContext, date: string, pipelineId: number | null) => Promise<unknown>) => async (req: Request, res: Response) => {
-      const q = parseQuery(req, boardQuery);
-      const ctx = await ctxOf();
-      const date = q.date ?? ctx.today;
-      notAfterToday(ctx, date);
-      res.json(await shared(req, () => compute(ctx, date, q.pipelineId ?? null)));
-    };
+  type BoardOf = (ctx: KpiContext, date: string, pipelineId: number | null) => Promise<unknown>;
+  const board = (compute: BoardOf) => async (req: Request, res: Response) => {
+    const q = parseQuery(req, boardQuery);
+    const ctx = await ctxOf();
+    const date = q.date ?? ctx.today;
+    notAfterToday(ctx, date);
+    res.json(await shared(req, () => compute(ctx, date, q.pipelineId ?? null)));
+  };
 
   r.get('/kpi/managers', read, board((ctx, date, pipelineId) => managersBoard(db, ctx, date, pipelineId)));
 
