@@ -40,8 +40,40 @@ export async function time(fn: () => Promise<unknown>, iterations: number, warmu
     await fn();
     samples.push(performance.now() - t0);
   }
+  return timing(samples);
+}
+
+function timing(samples: number[]): Timing {
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), n: samples.length };
+}
+
+/**
+ * Times two ways of doing the same thing, alternating call by call (a b, b a, a b …) after a warm-up of each:
+ * on a machine that drifts, a and b measured in separate blocks compare different minutes, not different code.
+ */
+export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, iterations: number, warmup = 10): Promise<[Timing, Timing]> {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const sa: number[] = [];
+  const sb: number[] = [];
+  const one = async (fn: () => Promise<unknown>, into: number[]) => {
+    const t0 = performance.now();
+    await fn();
+    into.push(performance.now() - t0);
+  };
+  for (let i = 0; i < iterations; i++) {
+    if (i % 2 === 0) {
+      await one(a, sa);
+      await one(b, sb);
+    } else {
+      await one(b, sb);
+      await one(a, sa);
+    }
+  }
+  return [timing(sa), timing(sb)];
 }
 
 /** A throwaway Postgres cluster with one migrated database; stop() removes everything. */
