@@ -83,7 +83,7 @@ export async function managersBoard(db: Db, ctx: KpiContext, date: string, pipel
       wonAmount: r.won_amount,
       wonCount: r.won_count,
       completionPct: r.completion_pct,
-      band: bandFor(r.completion_pct, ctx.bands),
+      band: bandFor(r.won_amount, r.plan_amount, ctx.bands),
       planRemainder: r.plan_remainder,
       openTasks: r.open_tasks,
       overdueTasks: r.overdue_tasks,

@@ -43,9 +43,13 @@ describe('calendar rules', () => {
     expect(change(5, 10)).toEqual({ abs: -5, pct: -50 });
   });
 
-  it('colours completion by the configured bounds', () => {
+  it('colours completion by the configured bounds, on the exact ratio', () => {
     const b = { red: 80, green: 100 };
-    expect([bandFor(79.9, b), bandFor(80, b), bandFor(99.9, b), bandFor(100, b), bandFor(null, b)]).toEqual(['red', 'yellow', 'yellow', 'green', null]);
+    // won of a 50 000 plan: 39 990 = 79.98 %, 40 000 = 80 %, 49 999 = 99.998 % (shown as 100.0, still 1 to go)
+    expect([bandFor(39_990, 50_000, b), bandFor(40_000, 50_000, b), bandFor(49_999, 50_000, b), bandFor(50_000, 50_000, b), bandFor(90_000, 50_000, b)])
+      .toEqual(['red', 'yellow', 'yellow', 'green', 'green']);
+    expect([bandFor(10, null, b), bandFor(0, 0, b)]).toEqual([null, 'green']);
+    expect(bandFor(40_000, 50_000, { red: 80.5, green: 90 })).toBe('red');
   });
 });
 
