@@ -29,9 +29,6 @@ export const DASHBOARDS: readonly BoardDashboard[] = [
   { uid: 'amokpi-etl', file: 'etl-health.json', tv: false },
 ];
 
-/** Completion colour bounds of the dashboards: the API's default bands (AMOKPI_BANDS=80,100). */
-export const BANDS = { red: 80, green: 100 } as const;
-
 /** The alert rules' thresholds (provisioning/alerting/rules.yaml); dashboards colour the same bounds. */
 export const ALERT_THRESHOLDS = { overdueTasks: 5, leadsWithoutTasks: 10, staleMinutes: 30 } as const;
 

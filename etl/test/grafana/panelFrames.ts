@@ -28,7 +28,7 @@ const FIXTURES = {
     asOf: '2026-11-27T12:00:00+03:00',
     timezone: 'Europe/Moscow',
     currency: 'RUB',
-    bands: { red: 80, green: 100 },
+    bands: { red: 70, green: 90 }, // AMOKPI_BANDS=70,90: not the default, so a fixed 80/100 would show
     rows: [
       { managerId: 1, managerName: 'Анна', planAmount: 1000000, wonAmount: 1100000, wonCount: 5, completionPct: 110, band: 'green', planRemainder: 0, openTasks: 8, overdueTasks: 6, leadsWithoutTasks: 0 },
       { managerId: 2, managerName: 'Борис', planAmount: 1000000, wonAmount: 500000, wonCount: 2, completionPct: 50, band: 'red', planRemainder: 500000, openTasks: 5, overdueTasks: 5, leadsWithoutTasks: 11 },
@@ -78,7 +78,7 @@ export interface PanelResult {
   dashboard: string;
   panelId: number;
   queryType: string;
-  frames: { name?: string; fields: { name: string; displayName?: string; values: unknown[] }[] }[];
+  frames: { name?: string; fields: { name: string; displayName?: string; values: unknown[]; thresholds?: [number | null, string][]; decimals?: number }[] }[];
 }
 
 async function main(): Promise<void> {
@@ -120,7 +120,14 @@ async function main(): Promise<void> {
         queryType: target.queryType,
         frames: (out as any[])
           .filter((f) => f.fields.length > 0)
-          .map((f) => ({ name: f.name, fields: f.fields.map((x: any) => ({ name: x.name, displayName: x.config?.displayName, values: Array.from(x.values) })) })),
+          .map((f) => ({ name: f.name, fields: f.fields.map((x: any) => ({
+            name: x.name,
+            displayName: x.config?.displayName,
+            values: Array.from(x.values),
+            // What the field brings into the panel before the dashboard's overrides (which must not replace these).
+            thresholds: x.config?.thresholds?.steps.map((st: any) => [Number.isFinite(st.value) ? st.value : null, st.color]),
+            decimals: x.config?.decimals,
+          })) })),
       });
     }
   }

@@ -15,12 +15,13 @@ describe('dashboard panels through the real plugin frames and @grafana/data tran
     results = JSON.parse(stdout.slice(stdout.indexOf(MARKER) + MARKER.length));
   }, 120000);
 
-  const panelOf = (dashboard: string, panelId: number) => {
+  const framesOf = (dashboard: string, panelId: number) => {
     const r = results.find((x) => x.dashboard === dashboard && x.panelId === panelId);
     if (!r) throw new Error(`no result for ${dashboard} panel ${panelId}`);
     expect(r.frames).toHaveLength(1);
-    return Object.fromEntries(r.frames[0]!.fields.map((f) => [f.name, f.values]));
+    return r.frames[0]!.fields;
   };
+  const panelOf = (dashboard: string, panelId: number) => Object.fromEntries(framesOf(dashboard, panelId).map((f) => [f.name, f.values]));
 
   it('covers every plugin panel of every dashboard', () => {
     const expected = listFiles('dashboards', /\.json$/)
@@ -35,6 +36,9 @@ describe('dashboard panels through the real plugin frames and @grafana/data tran
       expect(Object.keys(t)).toEqual(['managerName', 'planAmount', 'wonAmount', 'completionPct', 'planRemainder', 'openTasks', 'overdueTasks', 'leadsWithoutTasks']);
       expect(t.managerName).toEqual(['Анна', 'Борис']);
       expect(t.completionPct).toEqual([110, 50]);
+      // The colours are the API's bands (70/90 in the fixture), one decimal: nothing in the dashboard fixes them.
+      const completion = framesOf(dash, id).find((f) => f.name === 'completionPct')!;
+      expect(completion).toMatchObject({ thresholds: [[null, 'red'], [70, 'yellow'], [90, 'green']], decimals: 1 });
     }
   });
 

@@ -3,7 +3,7 @@
  * these so that the TV table, the freshness stat and the variables are defined once and reused, and the
  * committed JSON under dashboards/ is checked against the generator in the tests.
  */
-import { ALERT_THRESHOLDS, BANDS, DATASOURCES } from '../board';
+import { ALERT_THRESHOLDS, DATASOURCES } from '../board';
 
 export type Json = Record<string, unknown>;
 
@@ -44,9 +44,6 @@ export function thresholds(base: string, steps: [number, string][] = []): Json {
   return { mode: 'absolute', steps: [{ color: base, value: null }, ...steps.map(([value, color]) => ({ color, value }))] };
 }
 
-/** Completion colours: the same bounds as the API's `band` (AMOKPI_BANDS default). */
-export const completionThresholds = () => thresholds('red', [[BANDS.red, 'yellow'], [BANDS.green, 'green']]);
-
 /** Counts are integers: "above the alert threshold N" is N + 1 and up. */
 export const aboveThreshold = (n: number) => thresholds('transparent', [[n + 1, 'red']]);
 
@@ -77,12 +74,10 @@ export function managersTable(id: number, title: string, description: string, gr
         override('managerName', { displayName: 'Менеджер', 'custom.minWidth': 220 }),
         override('planAmount', { displayName: 'План' }),
         override('wonAmount', { displayName: 'Выиграно' }),
+        // No colours, thresholds or decimals here: the plugin sets them from the API's `bands` (AMOKPI_BANDS), so a
+        // changed bound recolours the TV without editing dashboards, and one decimal as KPI.md rounds it.
         override('completionPct', {
           displayName: '% плана',
-          unit: 'percent',
-          decimals: 0,
-          'color': { mode: 'thresholds' },
-          thresholds: completionThresholds(),
           'custom.cellOptions': colorBackground,
           'custom.align': 'center',
         }),
