@@ -93,3 +93,29 @@ describe('npm run demo (embedded Postgres + live simulator + ETL + API)', () => 
     process.stdout.write(`demo start-up: ${(startupMs / 1000).toFixed(1)} s\n`);
   }, 150_000);
 });
+
+describe('npm run demo on a taken port', () => {
+  it('fails at once in one line naming AMOKPI_PORT, before the first sync', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amokpi-demo-port-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, AMOKPI_DATA_DIR: dataDir, AMOKPI_PORT: String(port), LOG_LEVEL: 'warn' };
+      delete env.DATABASE_URL;
+      const child = spawn(process.execPath, [cli, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += String(d)));
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr.trim()).toBe(`amokpi: AMOKPI_PORT: 127.0.0.1:${port} is already in use; set AMOKPI_PORT to a free port`);
+      expect(stdout).not.toContain('first full sync');
+    } finally {
+      blocker.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});

@@ -16,6 +16,7 @@ import { startServer } from '../../api/server';
 import { seedDemoPlans } from '../../demo/plans';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
 import { stopSignal } from '../stop-signal';
+import { assertCanListen } from '../../net';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -58,6 +59,8 @@ export function register(program: Command): void {
       const controller = new AbortController();
       const stopRequested = stopSignal().then(() => controller.abort());
 
+      // The API starts after the first sync: a taken port must fail now, not after it.
+      await assertCanListen(base.host, base.port, 'AMOKPI_PORT');
       const dataDir = path.join(base.dataDir, 'demo');
       if (!base.databaseUrl && !opts.keep) fs.rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
       const sim = await startSimulator({ port: 0, seed, size, token: simToken, live: true });
