@@ -21,6 +21,17 @@ describe('calendar rules', () => {
     for (const bad of ['2026-13', '2026-1', '2026-11-01']) expect(() => parseMonth(bad)).toThrow(/YYYY-MM/);
   });
 
+  it('accepts dates and months from 1970 to 9999 only (Postgres has no year 0000; CRM data is not older than 1970)', () => {
+    expect([parseDate('1970-01-01'), parseDate('9999-12-31'), parseMonth('1970-01'), parseMonth('9999-12')]).toEqual(['1970-01-01', '9999-12-31', '1970-01-01', '9999-12-01']);
+    expect(() => parseDate('0000-01-01')).toThrow('date 0000-01-01: must be a real calendar date from 1970-01-01 on (CRM data is not older), YYYY-MM-DD');
+    expect(() => parseDate('1969-12-31', 'from')).toThrow('from 1969-12-31: must be a real calendar date from 1970-01-01 on');
+    expect(() => parseDate('10000-01-01')).toThrow(/^date 10000-01-01: /);
+    expect(() => parseDate('2026-02-30')).toThrow('date 2026-02-30: must be a real calendar date');
+    expect(() => parseDate('')).toThrow('date "": must be a real calendar date');
+    expect(() => parseMonth('0000-01')).toThrow('month 0000-01: must be a real month from 1970-01 on (CRM data is not older), YYYY-MM');
+    expect(() => parseMonth('1969-12')).toThrow('month 1969-12: must be a real month from 1970-01 on');
+  });
+
   it('frames a day in the account zone', () => {
     const now = DateTime.fromISO('2026-11-01T00:30:00+03:00');
     const today = dayFrame('2026-11-01', 'Europe/Moscow', now);
@@ -65,6 +76,33 @@ describe('instant formatting', () => {
     const ms = Date.parse(iso);
     expect(formatMillis(ms, zone)).toBe(expected);
     expect(DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!.replace(/Z$/, '+00:00')).toBe(expected);
+  });
+
+  it('rounds a zone offset that is not whole minutes, printing the local time of that same offset: the exact instant', () => {
+    // Africa/Monrovia was -0:44:30 until 1972-01-07 00:00 local (00:44:30 UTC); luxon gives -44.5 minutes.
+    expect(formatMillis(Date.parse('1970-06-01T12:00:00Z'), 'Africa/Monrovia')).toBe('1970-06-01T11:16:00-00:44');
+    expect(formatMillis(Date.parse('1970-01-01T00:44:30Z'), 'Africa/Monrovia')).toBe('1970-01-01T00:00:30-00:44');
+    // Moscow's local mean time before 1916 was +2:30:17 (150.28 minutes); this was "+02:30.28333333333333".
+    expect(formatMillis(Date.parse('1900-01-01T21:29:43Z'), 'Europe/Moscow')).toBe('1900-01-01T23:59:43+02:30');
+    // A change in the middle of a quarter hour: both sides of it, after the quarter was formatted once.
+    expect(formatMillis(Date.parse('1972-01-07T00:44:00Z'), 'Africa/Monrovia')).toBe('1972-01-07T00:00:00-00:44');
+    expect(formatMillis(Date.parse('1972-01-07T00:44:29.500Z'), 'Africa/Monrovia')).toBe('1972-01-07T00:00:29.500-00:44');
+    expect(formatMillis(Date.parse('1972-01-07T00:44:30Z'), 'Africa/Monrovia')).toBe('1972-01-07T00:44:30+00:00');
+    expect(formatMillis(Date.parse('1972-01-07T00:44:31Z'), 'Africa/Monrovia')).toBe('1972-01-07T00:44:31+00:00');
+  });
+
+  it('every formatted instant parses back to itself with a whole-minute offset, also in local mean time eras', () => {
+    const zones = ['Africa/Monrovia', 'Europe/Moscow', 'Asia/Kolkata', 'America/St_Johns', 'Europe/Amsterdam', 'Pacific/Chatham'];
+    const from = Date.parse('1880-01-01T00:00:00Z');
+    const span = Date.parse('1980-01-01T00:00:00Z') - from;
+    const bad: string[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const ms = from + Math.floor(((i * 7919) % 5_000) / 5_000 * span) + (i % 3 === 0 ? 250 : 0);
+      const zone = zones[i % zones.length]!;
+      const s = formatMillis(ms, zone);
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?[+-]\d{2}:\d{2}$/.test(s) || Date.parse(s) !== ms) bad.push(`${new Date(ms).toISOString()} ${zone}: ${s}`);
+    }
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 
   it('agrees with luxon on 20 000 instants from 1965 to 2040 in zones with DST, half hours and odd offsets', () => {
