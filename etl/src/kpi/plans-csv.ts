@@ -1,24 +1,73 @@
 import type { Db } from '../db';
-import { allPlans, setPlan, validatePlan, type PlanEdit } from './plans';
+import { allPlans, parseAmountText, setPlan, validatePlan, type PlanEdit } from './plans';
 import { KpiInputError } from './time';
 
-/** Splits one CSV line (RFC 4180 quoting, commas). */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
+/** One CSV record and the line it starts on. */
+interface CsvRecord {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * Splits a CSV text into records (RFC 4180: quoted cells may hold the separator, doubled quotes and line
+ * breaks; commas or semicolons separate). Strict: an unterminated quote, or text after a closing quote,
+ * rejects the file with the line it is on. Cells are trimmed; blank lines are skipped.
+ */
+function parseCsv(text: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  let cells: string[] = [];
   let cur = '';
+  let line = 1;
+  let start = 1;
   let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+  let quoteLine = 0;
+  /** After a closing quote only spaces may come before the separator or the end of the line. */
+  let closed = false;
+  let blank = true;
+  const endCell = () => {
+    cells.push(cur.trim());
+    cur = '';
+    closed = false;
+  };
+  const endRecord = () => {
+    endCell();
+    if (!blank) out.push({ line: start, cells });
+    cells = [];
+    blank = true;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
     if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',' || c === ';') (out.push(cur), (cur = ''));
-    else cur += c;
+      if (c === '"' && text[i + 1] === '"') (cur += '"'), i++;
+      else if (c === '"') (quoted = false), (closed = true);
+      else {
+        if (c === '\n') line++;
+        cur += c;
+      }
+      continue;
+    }
+    if (c === '\r' && text[i + 1] === '\n') continue;
+    if (c === '\n') {
+      endRecord();
+      start = ++line;
+    } else if (c === ',' || c === ';') {
+      endCell();
+      blank = false;
+    } else if (closed) {
+      if (c !== ' ' && c !== '\t') throw new KpiInputError(`line ${line}: text after the closing quote of a cell (${JSON.stringify(cur)} then ${JSON.stringify(c)})`);
+    } else if (c === '"' && cur.trim() === '') {
+      quoted = true;
+      quoteLine = line;
+      cur = '';
+      blank = false;
+    } else {
+      cur += c;
+      if (c !== ' ' && c !== '\t') blank = false;
+    }
   }
-  out.push(cur);
-  return out.map((s) => s.trim());
+  if (quoted) throw new KpiInputError(`line ${quoteLine}: unterminated quote (a cell opens a quote that never closes)`);
+  endRecord();
+  return out;
 }
 
 function csvField(v: string | number | null): string {
@@ -41,35 +90,35 @@ const HEADER_ALIASES: Record<string, keyof PlanEdit> = {
  * overall plan. Any bad line rejects the whole file with its line number.
  */
 export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const header = splitCsvLine(lines[0] ?? '').map((h) => h.toLowerCase());
+  const records = parseCsv(text.replace(/^\uFEFF/, ''));
+  const headerRecord = records[0];
+  if (!headerRecord) throw new KpiInputError('line 1: the header must name the columns month, managerId and amount');
+  const header = headerRecord.cells.map((h) => h.toLowerCase());
   const idx: Partial<Record<keyof PlanEdit, number>> = {};
   header.forEach((h, i) => {
     const key = HEADER_ALIASES[h];
     if (key) idx[key] = i;
   });
   if (idx.month === undefined || idx.managerId === undefined || idx.amount === undefined) {
-    throw new KpiInputError('line 1: the header must name the columns month, managerId and amount');
+    throw new KpiInputError(`line ${headerRecord.line}: the header must name the columns month, managerId and amount`);
   }
   const seen = new Map<string, number>();
   const out: { line: number; edit: PlanEdit }[] = [];
-  for (let i = 1; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (raw.trim() === '') continue;
-    const cells = splitCsvLine(raw);
-    const amountText = cells[idx.amount] ?? '';
-    const amount = /^\d+$/.test(amountText) ? Number(amountText) : amountText === '' ? undefined : Number.NaN;
+  for (const { line, cells } of records.slice(1)) {
     try {
-      if (amount === undefined) throw new KpiInputError('amount is missing');
-      if (Number.isNaN(amount)) throw new KpiInputError(`amount must be a non-negative integer, got "${amountText}"`);
+      // A cell beyond the header (a stray trailing comma, a shifted row) is refused rather than ignored.
+      if (cells.length > header.length) throw new KpiInputError(`${cells.length} cells, but the header has ${header.length} columns`);
+      const amountText = cells[idx.amount] ?? '';
+      if (amountText === '') throw new KpiInputError('amount is missing');
+      const amount = parseAmountText(amountText);
       const pipelineText = idx.pipelineId === undefined ? '' : (cells[idx.pipelineId] ?? '');
       const edit = validatePlan(cells[idx.month] ?? '', cells[idx.managerId] ?? '', amount, pipelineText === '' ? null : pipelineText);
       const key = `${edit.month}/${edit.managerId}${edit.pipelineId ? ` in pipeline ${edit.pipelineId}` : ''}`;
       if (seen.has(key)) throw new KpiInputError(`duplicate of line ${seen.get(key)} (${key})`);
-      seen.set(key, i + 1);
-      out.push({ line: i + 1, edit });
+      seen.set(key, line);
+      out.push({ line, edit });
     } catch (err) {
-      throw new KpiInputError(`line ${i + 1}: ${(err as Error).message}`);
+      throw new KpiInputError(`line ${line}: ${(err as Error).message}`);
     }
   }
   return out;

@@ -35,6 +35,30 @@ function positiveId(value: unknown, name: string): number {
   return id;
 }
 
+/** The largest plan amount: the largest integer a JSON (and a JavaScript) number carries exactly. */
+export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+
+/** Why a JSON amount is refused (`must …, got …`), or undefined for an integer from 0 to MAX_AMOUNT. */
+export function amountProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a non-negative integer (a JSON number), got ${JSON.stringify(value) ?? String(value)}`;
+  if (value < 0) return `must not be negative, got ${value}`;
+  if (!Number.isInteger(value)) return `must be a whole number (a non-negative integer), got ${value}`;
+  if (value > MAX_AMOUNT) return `must be at most ${MAX_AMOUNT}, got ${value}`;
+  return undefined;
+}
+
+/**
+ * An amount typed as text (the command line, a CSV cell): digits only, at most MAX_AMOUNT. A refusal quotes
+ * the text as typed, not the number it would have become (99999999999999999999 is not 1e20).
+ */
+export function parseAmountText(text: string): number {
+  const digits = text.trim();
+  if (!/^\d+$/.test(digits)) throw new KpiInputError(`amount must be a non-negative integer, got ${JSON.stringify(text)}`);
+  const amount = Number(digits);
+  if (amount > MAX_AMOUNT) throw new KpiInputError(`amount must be a non-negative integer of at most ${MAX_AMOUNT}, got ${JSON.stringify(text)}`);
+  return amount;
+}
+
 /**
  * Checks one plan edit (month format, positive integer manager id, non-negative integer amount, and a
  * positive integer pipeline id when one is given: undefined or null means the overall plan).
@@ -43,7 +67,8 @@ export function validatePlan(month: string, managerId: unknown, amount: unknown,
   parseMonth(month);
   const id = positiveId(managerId, 'managerId');
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) {
-    throw new KpiInputError(`amount must be a non-negative integer, got ${JSON.stringify(amount)}`);
+    const most = typeof amount === 'number' && amount > MAX_AMOUNT ? ` of at most ${MAX_AMOUNT}` : '';
+    throw new KpiInputError(`amount must be a non-negative integer${most}, got ${JSON.stringify(amount)}`);
   }
   const edit: PlanEdit = { month, managerId: id, amount };
   if (pipelineId !== undefined && pipelineId !== null) edit.pipelineId = positiveId(pipelineId, 'pipelineId');
@@ -77,7 +102,7 @@ function planRow(month: string, managerId: number, managerName: string | null, a
 }
 
 /** A month's plans: the overall ones, or with `pipelineId` that pipeline's (400 for an unknown pipeline). */
-export async function listPlans(db: Db, month: string, pipelineId: number | null = null): Promise<PlanRow[]> {
+export async function listPlans(db: Db | Tx, month: string, pipelineId: number | null = null): Promise<PlanRow[]> {
   const first = parseMonth(month);
   await assertKnownPipeline(db, pipelineId);
   return db.map(
@@ -110,29 +135,46 @@ export async function allPlans(db: Db, month?: string): Promise<ExportedPlan[]> 
   );
 }
 
+/** Upserts one plan inside a transaction, auditing a changed amount: the one write of setPlan and savePlans. */
+async function writePlan(tx: Tx, first: string, managerId: number, pipeline: number, amount: number, by: string): Promise<void> {
+  const old = await tx.oneOrNone<{ amount: number }>(
+    'SELECT amount FROM app.plans WHERE month = $1 AND manager_id = $2 AND pipeline_id = $3 FOR UPDATE',
+    [first, managerId, pipeline],
+  );
+  await tx.none(
+    `INSERT INTO app.plans (month, manager_id, pipeline_id, amount, updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)
+     ON CONFLICT (month, manager_id, pipeline_id) DO UPDATE SET amount = EXCLUDED.amount, updated_at = now(), updated_by = EXCLUDED.updated_by`,
+    [first, managerId, pipeline, amount, by],
+  );
+  if (old?.amount !== amount) {
+    await tx.none(
+      'INSERT INTO app.plan_audit (month, manager_id, pipeline_id, old_amount, new_amount, changed_by) VALUES ($1, $2, $3, $4, $5, $6)',
+      [first, managerId, pipeline, old?.amount ?? null, amount, by],
+    );
+  }
+}
+
+/** Deletes one plan inside a transaction, auditing it when there was one: the one delete of deletePlan and savePlans. */
+async function removePlan(tx: Tx, first: string, managerId: number, pipeline: number, by: string): Promise<void> {
+  const old = await tx.oneOrNone<{ amount: number }>(
+    'DELETE FROM app.plans WHERE month = $1 AND manager_id = $2 AND pipeline_id = $3 RETURNING amount',
+    [first, managerId, pipeline],
+  );
+  if (old) {
+    await tx.none(
+      'INSERT INTO app.plan_audit (month, manager_id, pipeline_id, old_amount, new_amount, changed_by) VALUES ($1, $2, $3, $4, NULL, $5)',
+      [first, managerId, pipeline, old.amount, by],
+    );
+  }
+}
+
 /** Upserts a plan (overall, or a pipeline's) and records who changed it from what to what. */
 export async function setPlan(t: Db | Tx, edit: PlanEdit, by: string): Promise<PlanRow> {
   const e = validatePlan(edit.month, edit.managerId, edit.amount, edit.pipelineId);
   const run = async (tx: Tx) => {
     await assertKnownManager(tx, e.managerId);
     await assertKnownPipeline(tx, e.pipelineId);
-    const first = parseMonth(e.month);
-    const pipeline = planPipelineKey(e.pipelineId);
-    const old = await tx.oneOrNone<{ amount: number }>(
-      'SELECT amount FROM app.plans WHERE month = $1 AND manager_id = $2 AND pipeline_id = $3 FOR UPDATE',
-      [first, e.managerId, pipeline],
-    );
-    await tx.none(
-      `INSERT INTO app.plans (month, manager_id, pipeline_id, amount, updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)
-       ON CONFLICT (month, manager_id, pipeline_id) DO UPDATE SET amount = EXCLUDED.amount, updated_at = now(), updated_by = EXCLUDED.updated_by`,
-      [first, e.managerId, pipeline, e.amount, by],
-    );
-    if (old?.amount !== e.amount) {
-      await tx.none(
-        'INSERT INTO app.plan_audit (month, manager_id, pipeline_id, old_amount, new_amount, changed_by) VALUES ($1, $2, $3, $4, $5, $6)',
-        [first, e.managerId, pipeline, old?.amount ?? null, e.amount, by],
-      );
-    }
+    await writePlan(tx, parseMonth(e.month), e.managerId, planPipelineKey(e.pipelineId), e.amount, by);
     const name = await tx.oneOrNone<{ name: string }>('SELECT name FROM amo.users WHERE id = $1', [e.managerId]);
     return planRow(e.month, e.managerId, name?.name ?? null, e.amount, e.pipelineId);
   };
@@ -150,16 +192,101 @@ export async function deletePlan(db: Db, month: string, managerId: number, by: s
   await db.tx(async (tx) => {
     await assertKnownManager(tx, managerId);
     await assertKnownPipeline(tx, pipelineId);
+    await removePlan(tx, first, managerId, planPipelineKey(pipelineId), by);
+  });
+}
+
+/** One row of a batch save: an amount sets the plan, null deletes it. */
+export interface PlanBatchRow {
+  managerId: number;
+  amount: number | null;
+}
+
+/** The most rows one batch takes: a department's managers, with room to spare. */
+export const MAX_BATCH_ROWS = 2_000;
+const BATCH_ROW_SHAPE = '{"managerId": <id>, "amount": <non-negative integer, or null to delete>}';
+export const BATCH_BODY_SHAPE = `{"plans": [${BATCH_ROW_SHAPE}, …]}`;
+
+/** A refused batch: the row (0-based index into `plans`) and its manager when they are known. */
+export class PlanBatchError extends KpiInputError {
+  constructor(
+    message: string,
+    readonly index?: number,
+    readonly managerId?: number,
+  ) {
+    super(message);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads a batch body `{"plans": [{managerId, amount}, …]}` (JSON as parsed): every row is checked before
+ * anything is written. The first bad row is refused with its index and, when readable, its manager id.
+ */
+export function readPlanBatch(body: unknown): PlanBatchRow[] {
+  if (!isObject(body)) throw new PlanBatchError(`the body must be a JSON object ${BATCH_BODY_SHAPE}`);
+  const extra = Object.keys(body).filter((k) => k !== 'plans');
+  if (extra.length) throw new PlanBatchError(`unknown field(s) in the body: ${extra.join(', ')} (the body is ${BATCH_BODY_SHAPE})`);
+  if (body.plans === undefined) throw new PlanBatchError(`plans is required: the body must be ${BATCH_BODY_SHAPE}`);
+  if (!Array.isArray(body.plans)) throw new PlanBatchError(`plans: must be an array of ${BATCH_ROW_SHAPE}`);
+  if (body.plans.length > MAX_BATCH_ROWS) throw new PlanBatchError(`plans: at most ${MAX_BATCH_ROWS} rows, got ${body.plans.length}`);
+  const first = new Map<number, number>();
+  return body.plans.map((row: unknown, i: number): PlanBatchRow => {
+    const at = `plans[${i}]`;
+    if (!isObject(row)) throw new PlanBatchError(`${at}: must be an object ${BATCH_ROW_SHAPE}`, i);
+    const id = row.managerId;
+    const managerId = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+    const who = managerId === undefined ? at : `${at} (manager ${managerId})`;
+    const unknown = Object.keys(row).filter((k) => k !== 'managerId' && k !== 'amount');
+    if (unknown.length) throw new PlanBatchError(`${who}: unknown field(s) ${unknown.join(', ')} (a row is ${BATCH_ROW_SHAPE})`, i, managerId);
+    if (id === undefined) throw new PlanBatchError(`${at}: managerId is required (a row is ${BATCH_ROW_SHAPE})`, i);
+    if (managerId === undefined) throw new PlanBatchError(`${at}: managerId must be a positive integer, got ${JSON.stringify(id)}`, i);
+    if (first.has(managerId)) throw new PlanBatchError(`${who}: a second row for manager ${managerId} (the first is plans[${first.get(managerId)}])`, i, managerId);
+    first.set(managerId, i);
+    if (!('amount' in row)) throw new PlanBatchError(`${who}: amount is required (null deletes the plan)`, i, managerId);
+    if (row.amount === null) return { managerId, amount: null };
+    const problem = amountProblem(row.amount);
+    if (problem) throw new PlanBatchError(`${who}: amount ${problem}`, i, managerId);
+    return { managerId, amount: row.amount as number };
+  });
+}
+
+export interface PlanBatchResult {
+  month: string;
+  /** Only for a pipeline's plans, like their rows. */
+  pipelineId?: number;
+  /** Rows that set a plan, and rows that deleted one (or found none to delete). */
+  set: number;
+  deleted: number;
+  /** The month's plans after the save, as GET /api/v1/plans answers them. */
+  plans: PlanRow[];
+}
+
+/**
+ * Saves a month's plans (overall, or one pipeline's) all or nothing: every row is checked (known managers,
+ * known pipeline) before the first write, then all are written in one transaction, each audited as setPlan
+ * and deletePlan audit it. A refusal names the row and its manager.
+ */
+export async function savePlans(db: Db, month: string, pipelineId: number | null, rows: PlanBatchRow[], by: string): Promise<PlanBatchResult> {
+  const first = parseMonth(month);
+  return db.tx(async (tx) => {
+    await assertKnownPipeline(tx, pipelineId);
+    const ids = rows.map((r) => r.managerId);
+    const known = new Set(await tx.map<number>('SELECT id FROM amo.users WHERE id = ANY($1::bigint[])', [ids], (r) => Number(r.id)));
+    rows.forEach((r, i) => {
+      if (!known.has(r.managerId)) {
+        throw new PlanBatchError(`plans[${i}] (manager ${r.managerId}): managerId ${r.managerId} is not a user of the amoCRM account`, i, r.managerId);
+      }
+    });
     const pipeline = planPipelineKey(pipelineId);
-    const old = await tx.oneOrNone<{ amount: number }>(
-      'DELETE FROM app.plans WHERE month = $1 AND manager_id = $2 AND pipeline_id = $3 RETURNING amount',
-      [first, managerId, pipeline],
-    );
-    if (old) {
-      await tx.none(
-        'INSERT INTO app.plan_audit (month, manager_id, pipeline_id, old_amount, new_amount, changed_by) VALUES ($1, $2, $3, $4, NULL, $5)',
-        [first, managerId, pipeline, old.amount, by],
-      );
+    for (const r of rows) {
+      if (r.amount === null) await removePlan(tx, first, r.managerId, pipeline, by);
+      else await writePlan(tx, first, r.managerId, pipeline, r.amount, by);
     }
+    const result: PlanBatchResult = { month, set: rows.filter((r) => r.amount !== null).length, deleted: rows.filter((r) => r.amount === null).length, plans: [] };
+    if (pipelineId !== null) result.pipelineId = pipelineId;
+    result.plans = await listPlans(tx, month, pipelineId);
+    return result;
   });
 }

@@ -127,6 +127,60 @@ describe('plans CLI: set, import, export', () => {
     expect(ok.stdout).toMatch(/imported 2 plan/);
   });
 
+  /** Runs the CLI expecting a failure: its one stderr line. */
+  const fails = async (...args: string[]) => {
+    const err = await run(process.execPath, [cli, ...args], { env }).catch((e) => e);
+    expect([args.join(' '), err.code]).toEqual([args.join(' '), 1]);
+    const lines = err.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0] as string;
+  };
+
+  it('months are real months from 1970-01 in set, export and import (year 0000 printed a raw Postgres error)', async () => {
+    const before = await plans();
+    expect(await fails('plans', 'set', '0000-01', '101', '1')).toBe('amokpi: month 0000-01: must be a real month from 1970-01 on (CRM data is not older), YYYY-MM');
+    expect(await fails('plans', 'export', '--month', '0000-01')).toBe('amokpi: month 0000-01: must be a real month from 1970-01 on (CRM data is not older), YYYY-MM');
+    const file = path.join(dir, 'year0.csv');
+    fs.writeFileSync(file, 'month,managerId,amount\n2027-04,101,100\n0000-01,101,100\n');
+    expect(await fails('plans', 'import', file)).toBe('amokpi: line 3: month 0000-01: must be a real month from 1970-01 on (CRM data is not older), YYYY-MM');
+    expect(await plans()).toEqual(before);
+  });
+
+  it('set echoes the amount as typed when it is too large', async () => {
+    const line = await fails('plans', 'set', '2027-04', '101', '99999999999999999999');
+    expect(line).toBe('amokpi: amount must be a non-negative integer of at most 9007199254740991, got "99999999999999999999"');
+    expect(await fails('plans', 'set', '2027-04', '101', '1.5')).toBe('amokpi: amount must be a non-negative integer, got "1.5"');
+  });
+
+  it.each([
+    ['an unterminated quote', 'month,managerId,amount\n2027-04,101,100\n"2027-04","102","100\n', /^amokpi: line 3: unterminated quote/],
+    ['an unterminated quote on the last line without a newline', 'month,managerId,amount\n"2027-04","102","100', /^amokpi: line 2: unterminated quote/],
+    ['text after a closing quote', 'month,managerId,amount\n"2027-04"x,102,100\n', /^amokpi: line 2: text after the closing quote/],
+    ['extra trailing cells', 'month,managerId,amount\n2027-04,101,100\n2027-04,102,100,\n', /^amokpi: line 3: 4 cells, but the header has 3 columns/],
+    ['extra trailing values', 'month,managerId,amount\n2027-04,102,100,7\n', /^amokpi: line 2: 4 cells, but the header has 3 columns/],
+    ['a too large amount', 'month,managerId,amount\n2027-04,102,99999999999999999999\n', /^amokpi: line 2: amount must be a non-negative integer of at most 9007199254740991, got "99999999999999999999"$/],
+  ])('import rejects %s with the line number and writes nothing', async (_what, csv, message) => {
+    const before = await plans();
+    const auditBefore = await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit');
+    const file = path.join(dir, 'strict.csv');
+    fs.writeFileSync(file, csv);
+    expect(await fails('plans', 'import', file)).toMatch(message);
+    expect(await plans()).toEqual(before);
+    expect(await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit')).toEqual(auditBefore);
+  });
+
+  it('import reads a quoted name holding a comma, a quote or a line break (as export writes it)', async () => {
+    const file = path.join(dir, 'quoted.csv');
+    fs.writeFileSync(file, 'month,managerId,managerName,amount\n2027-05,101,"Anna ""A"", Jr",100\n2027-05,102,"Boris\nsecond line",200\n');
+    const ok = await run(process.execPath, [cli, 'plans', 'import', file], { env });
+    expect(ok.stdout).toMatch(/imported 2 plan/);
+    expect((await plans()).filter((p) => p.month === '2027-05')).toEqual([
+      { month: '2027-05', manager_id: 101, amount: 100 },
+      { month: '2027-05', manager_id: 102, amount: 200 },
+    ]);
+    await t.db.none("DELETE FROM app.plans WHERE month = '2027-05-01'");
+  });
+
   it('export prints CSV that imports back', async () => {
     const out = await run(process.execPath, [cli, 'plans', 'export', '--month', '2027-02'], { env });
     expect(out.stdout).toBe('month,managerId,managerName,amount\n2027-02,101,Anna,100\n2027-02,102,Boris,200\n');

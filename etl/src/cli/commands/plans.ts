@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { setPlan, validatePlan } from '../../kpi/plans';
+import { parseAmountText, setPlan, validatePlan } from '../../kpi/plans';
 import { exportPlansCsv, importPlansCsv } from '../../kpi/plans-csv';
 import { parseMonth } from '../../kpi/time';
 import { prepare, withDatabase } from '../context';
@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .option('--pipeline <id>', "that pipeline's plan instead of the manager's overall plan")
     .action(async (month: string, managerId: string, amount: string, opts: { pipeline?: string }) => {
       const config = prepare();
-      const edit = validatePlan(month, managerId, /^\d+$/.test(amount) ? Number(amount) : amount, opts.pipeline);
+      // The month first, then the amount as typed (a refusal echoes the text, not the number it would become).
+      parseMonth(month);
+      const edit = validatePlan(month, managerId, parseAmountText(amount), opts.pipeline);
       await withDatabase(config, async ({ db }) => {
         const row = await setPlan(db, edit, who());
         const where = row.pipelineId === undefined ? '' : ` in pipeline ${row.pipelineId}`;
