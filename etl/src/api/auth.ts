@@ -16,12 +16,18 @@ function tokenMatches(req: Request, accepted: Buffer[]): boolean {
   return ok;
 }
 
-/** 401 (never data) unless the request carries one of the tokens. */
-export function requireBearer(...tokens: (string | undefined)[]) {
+/** What a 401 says when the route does not say more. */
+export const TOKEN_REQUIRED = 'a valid "Authorization: Bearer <token>" header is required';
+
+/**
+ * 401 (never data) unless the request carries one of the tokens. `detail` says which token the route wants
+ * (by its variable's name, never its value), the same for a missing, a wrong and a weaker token.
+ */
+export function requireBearer(tokens: (string | undefined)[], detail = TOKEN_REQUIRED) {
   const accepted = tokens.filter((t): t is string => Boolean(t)).map(digest);
   return (req: Request, res: Response, next: NextFunction) => {
     if (accepted.length && tokenMatches(req, accepted)) return next();
     res.set('WWW-Authenticate', 'Bearer');
-    sendProblem(res, 401, 'Unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
+    sendProblem(res, 401, 'Unauthorized', detail);
   };
 }

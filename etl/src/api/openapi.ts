@@ -1,13 +1,26 @@
 /** The OpenAPI 3.1 document of the KPI API; test/api/openapi.test.ts keeps it and the routes in step. */
-import { MAX_LIMIT } from './params';
+import { BATCH_BODY_SHAPE, MAX_AMOUNT, MAX_BATCH_ROWS } from '../kpi/plans';
+import { FIRST_DATE, FIRST_MONTH } from '../kpi/time';
+import { MAX_LIMIT, MAX_MIN_DAYS } from './params';
 
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' } };
+const serverError = { '500': { ...problem, description: 'the server failed (its log says why); nothing changed' } };
+/** Every /api/v1 operation: bad input, no or a wrong token, a failure of the server. */
+const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' }, ...serverError };
+/** Operations with a JSON body also refuse bodies over their size and bodies they cannot decode. */
+const bodyErrors = (limit: string) => ({
+  ...errors,
+  '401': { ...problem, description: 'missing or wrong token, or not the admin token' },
+  '413': { ...problem, description: `the body is over ${limit} (nothing changed)` },
+  '415': { ...problem, description: 'a charset other than UTF-8 or an unsupported Content-Encoding (nothing changed)' },
+});
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
 const p = (name: string, schema: object) => ({ name, in: 'path', required: true, schema });
 
-const date = { type: 'string', format: 'date', example: '2026-11-27' };
+const date = { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2026-11-27', description: `a real calendar date from ${FIRST_DATE} (CRM data is not older) to 9999-12-31` };
+const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$', example: '2026-11', description: `a month from ${FIRST_MONTH} to 9999-12` };
+const amount = { type: 'integer', minimum: 0, maximum: MAX_AMOUNT };
 const id = { type: 'integer', minimum: 1 };
 const num = { type: 'number' };
 const nnum = { type: ['number', 'null'] };
@@ -31,11 +44,21 @@ export const openapi = {
   info: { title: 'amokpi KPI API', version: '1.0.0', description: 'Sales KPIs computed from an amoCRM copy; definitions in README.md' },
   components: {
     securitySchemes: { read: { type: 'http', scheme: 'bearer', description: 'AMOKPI_API_TOKEN (or the admin token)' }, admin: { type: 'http', scheme: 'bearer', description: 'AMOKPI_ADMIN_TOKEN' } },
-    schemas: { Problem: obj({ type: str, title: str, status: { type: 'integer' }, detail: str }) },
+    schemas: {
+      Problem: {
+        ...obj({ type: str, title: { ...str, description: "the status's standard reason phrase" }, status: { type: 'integer' }, detail: str }),
+        description: 'RFC 9457 problem details; a refused batch row adds index and managerId. A known path asked with another method is 405 with an Allow header.',
+      },
+    },
   },
   security: [{ read: [] }],
   paths: {
-    '/healthz': { get: { security: [], summary: 'liveness probe', responses: { '200': json(obj({ status: str })) } } },
+    '/healthz': {
+      get: {
+        security: [], summary: 'liveness probe',
+        responses: { '200': json(obj({ status: { const: 'ok' } })), '503': json(obj({ status: { const: 'database unavailable' } }), 'the database does not answer') },
+      },
+    },
     '/api/v1/openapi.json': { get: { security: [], summary: 'this document', responses: { '200': json({ type: 'object' }) } } },
     '/api/v1/status': {
       get: {
@@ -73,7 +96,11 @@ export const openapi = {
     '/api/v1/kpi/activity': {
       get: {
         summary: 'activity per manager per day (zero-filled)',
-        parameters: [q('from', date, 'defaults to the first day of the current month'), q('to', date, 'defaults to the last day of the month; at most 366 days'), q('managerId', id, 'one manager')],
+        parameters: [
+          q('from', date, "defaults to the current month's first day (also when only to is given)"),
+          q('to', date, "defaults to the current month's last day (also when only from is given); may be after today; at most 366 days from from"),
+          q('managerId', id, 'one manager'),
+        ],
         responses: {
           '200': json(obj({ timezone: str, messageMinutes: num, rows: arr(obj({ date: str, managerId: id, managerName: nstr, callMinutes: num, messages: num, activityMinutes: num })) })),
           ...errors,
@@ -84,7 +111,7 @@ export const openapi = {
       get: {
         summary: 'active leads by days in their current stage',
         parameters: [
-          q('minDays', { type: 'integer', minimum: 0 }, 'defaults to 0'), q('managerId', id, 'one manager'), q('pipelineId', id, 'one pipeline'),
+          q('minDays', { type: 'integer', minimum: 0, maximum: MAX_MIN_DAYS }, 'defaults to 0'), q('managerId', id, 'one manager'), q('pipelineId', id, 'one pipeline'),
           q('limit', { type: 'integer', minimum: 1, maximum: MAX_LIMIT }, 'at most this many rows, the longest-stuck first (a TV shows a screenful, not every open deal); all rows when absent'),
         ],
         responses: {
@@ -115,23 +142,50 @@ export const openapi = {
     '/api/v1/plans': {
       get: {
         summary: "a month's plans",
-        parameters: [q('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, 'defaults to the current month'), planPipeline],
+        parameters: [q('month', month, 'defaults to the current month'), planPipeline],
         responses: { '200': json(arr(planRow)), ...errors },
+      },
+    },
+    '/api/v1/plans/{month}': {
+      put: {
+        security: [{ admin: [] }],
+        summary: "save a month's plans all or nothing (audited; an addition to KPI.md, what /admin/plans saves with)",
+        description:
+          'Every row is checked (amount, known manager, one row per manager) before anything is written; then all are written in one ' +
+          'transaction, each audited like the single PUT and DELETE. A refused row is a 400 naming it (plans[i], its manager) that ' +
+          `saves nothing; the problem also carries index and managerId. At most ${MAX_BATCH_ROWS} rows. Body: ${BATCH_BODY_SHAPE}.`,
+        parameters: [p('month', month), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: obj({ plans: { ...arr(obj({ managerId: id, amount: { ...amount, type: ['integer', 'null'], description: 'null deletes the plan' } })), maxItems: MAX_BATCH_ROWS } }),
+              example: { plans: [{ managerId: 101, amount: 1 }] },
+            },
+          },
+        },
+        responses: {
+          '200': json(
+            { ...obj({ month: str, set: num, deleted: num, plans: arr(planRow) }), properties: { month: str, set: num, deleted: num, plans: arr(planRow), pipelineId: { ...id, description: "only on a pipeline's plans" } } },
+            'saved: how many rows set and deleted a plan, and the month\'s plans now',
+          ),
+          ...bodyErrors('256 kB'),
+        },
       },
     },
     '/api/v1/plans/{month}/{managerId}': {
       put: {
         security: [{ admin: [] }],
         summary: 'set a plan (audited)',
-        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
-        requestBody: { required: true, content: { 'application/json': { schema: obj({ amount: { type: 'integer', minimum: 0 } }) } } },
-        responses: { '200': json(planRow), ...errors },
+        parameters: [p('month', month), p('managerId', id), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        requestBody: { required: true, content: { 'application/json': { schema: obj({ amount }), example: { amount: 1 } } } },
+        responses: { '200': json(planRow), ...bodyErrors('4 kB') },
       },
       delete: {
         security: [{ admin: [] }],
         summary: 'delete a plan (audited)',
-        parameters: [p('month', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }), p('managerId', id), planPipeline],
-        responses: { '204': { description: 'deleted (or there was none)' }, ...errors },
+        parameters: [p('month', month), p('managerId', id), planPipeline],
+        responses: { '204': { description: 'deleted (or there was none)' }, ...errors, '401': { ...problem, description: 'missing or wrong token, or not the admin token' } },
       },
     },
     '/admin/plans': { get: { security: [], summary: 'plan editor page (HTML; data is loaded with the admin token)', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },

@@ -1,24 +1,23 @@
 import { z } from 'zod';
 import type { Request } from 'express';
 import { badRequest } from './problem';
-import { parseDate, parseMonth } from '../kpi/time';
+import { dateProblem, monthProblem } from '../kpi/time';
 
 export const idParam = z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number);
-export const dateParam = z.string().superRefine((s, ctx) => {
-  try {
-    parseDate(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
-export const monthParam = z.string().superRefine((s, ctx) => {
-  try {
-    parseMonth(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-  }
-});
-export const minDaysParam = z.string().regex(/^\d{1,5}$/, 'must be a non-negative integer').transform(Number);
+
+/** Marks an issue whose message starts with the value (`0000-01-01: must be …`): the name goes before it without a colon. */
+const VALUE_FIRST = { valueFirst: true };
+/** A zod string refined by one of the shared date/month rules of kpi/time (the CLI and the plans CSV use the same). */
+const ruled = (problemOf: (s: string) => string | undefined) =>
+  z.string().superRefine((s, ctx) => {
+    const problem = problemOf(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, params: VALUE_FIRST });
+  });
+export const dateParam = ruled(dateProblem);
+export const monthParam = ruled(monthProblem);
+/** The largest minDays: five digits, 270 years, more than any deal has been open. */
+export const MAX_MIN_DAYS = 99_999;
+export const minDaysParam = z.string().regex(/^\d{1,5}$/, `must be an integer from 0 to ${MAX_MIN_DAYS}`).transform(Number);
 export const MAX_LIMIT = 10_000;
 export const limitParam = z
   .string()
@@ -48,6 +47,7 @@ function describe(error: z.ZodError, name = 'input'): string {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`;
   const where = issue.path.length ? issue.path.join('.') : name;
+  if (issue.code === 'custom' && issue.params?.valueFirst) return `${where} ${issue.message}`;
   if (issue.code === 'invalid_type') return `${where}: expected a single ${issue.expected} value`;
   return `${where}: ${issue.message}`;
 }

@@ -1,6 +1,10 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { scrub, log } from '../log';
 import { KpiInputError } from '../kpi/time';
+
+/** Extension members of a problem (RFC 9457 §3.2), e.g. the refused row of a batch. */
+export type ProblemExtras = Record<string, string | number | boolean | null>;
 
 /** An error that becomes an application/problem+json answer. */
 export class HttpProblem extends Error {
@@ -8,27 +12,33 @@ export class HttpProblem extends Error {
     readonly status: number,
     readonly title: string,
     detail: string,
+    readonly extras: ProblemExtras = {},
   ) {
     super(detail);
   }
 }
 
-export function sendProblem(res: Response, status: number, title: string, detail: string): void {
+/** The standard reason phrase of a status (413 Payload Too Large, 415 Unsupported Media Type…). */
+export const titleOf = (status: number): string => STATUS_CODES[status] ?? 'Error';
+
+export function sendProblem(res: Response, status: number, title: string, detail: string, extras: ProblemExtras = {}): void {
   res
     .status(status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title, status, detail: scrub(detail) }));
+    .send(JSON.stringify({ type: 'about:blank', title, status, detail: scrub(detail), ...extras }));
 }
 
-export const badRequest = (detail: string) => new HttpProblem(400, 'Bad Request', detail);
+export const badRequest = (detail: string, extras?: ProblemExtras) => new HttpProblem(400, titleOf(400), detail, extras);
 
-/** Last middleware: every failure is problem+json; internals are logged, not echoed. */
+/** Last middleware: every failure is problem+json, titled by its status; internals are logged, not echoed. */
 export function problemHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
-  if (err instanceof HttpProblem) return sendProblem(res, err.status, err.title, err.message);
-  if (err instanceof KpiInputError) return sendProblem(res, 400, 'Bad Request', err.message);
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.parse.failed') return sendProblem(res, 400, 'Bad Request', 'the body is not valid JSON');
-  if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, e.status, 'Bad Request', e.message ?? 'bad request');
+  if (err instanceof HttpProblem) return sendProblem(res, err.status, err.title, err.message, err.extras);
+  if (err instanceof KpiInputError) return sendProblem(res, 400, titleOf(400), err.message);
+  // body-parser's errors: a 4xx with a message written for the client.
+  const e = err as { type?: string; status?: number; message?: string; limit?: number };
+  if (e?.type === 'entity.parse.failed') return sendProblem(res, 400, titleOf(400), 'the body is not valid JSON');
+  if (e?.type === 'entity.too.large' && e.limit) return sendProblem(res, 413, titleOf(413), `the body is larger than the ${e.limit} bytes this endpoint takes`);
+  if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, e.status, titleOf(e.status), e.message ?? titleOf(e.status).toLowerCase());
   log().error({ err }, 'request failed');
-  sendProblem(res, 500, 'Internal Server Error', 'the server failed to answer; see its log');
+  sendProblem(res, 500, titleOf(500), 'the server failed to answer; see its log');
 }

@@ -1,16 +1,16 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { activity } from '../kpi/activity';
 import { loadKpiContext, type KpiContext } from '../kpi/context';
 import { department } from '../kpi/department';
 import { managersBoard } from '../kpi/managers';
-import { deletePlan, listPlans, setPlan } from '../kpi/plans';
+import { amountProblem, deletePlan, listPlans, PlanBatchError, readPlanBatch, savePlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
 import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
+import { refuseOtherMethods } from './methods';
 import { compressLargeJson } from './compress';
 import { dateParam, idParam, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
@@ -32,6 +32,28 @@ function editor(req: Request): string {
   return who ? `api:${who}` : 'api:admin-token';
 }
 
+const PLAN_BODY = '{"amount": <non-negative integer>}';
+
+/** The amount of a single plan PUT; refusals speak of the body's fields, not of query parameters. */
+function planAmount(body: unknown): number {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(`the body must be a JSON object ${PLAN_BODY}`);
+  const fields = body as Record<string, unknown>;
+  const extra = Object.keys(fields).filter((k) => k !== 'amount');
+  if (extra.length) throw badRequest(`unknown field(s) in the body: ${extra.join(', ')} (the body is ${PLAN_BODY})`);
+  if (!('amount' in fields)) throw badRequest(`amount is required: the body must be ${PLAN_BODY}`);
+  const problem = amountProblem(fields.amount);
+  if (problem) throw badRequest(`amount: ${problem}`);
+  return fields.amount as number;
+}
+
+/** A refused batch: 400 naming the row and its manager (also as the problem's `index` and `managerId` members). */
+function batchRefused(err: PlanBatchError): never {
+  const extras: Record<string, number> = {};
+  if (err.index !== undefined) extras.index = err.index;
+  if (err.managerId !== undefined) extras.managerId = err.managerId;
+  throw badRequest(`${err.message}; nothing was saved`, extras);
+}
+
 function notAfterToday(ctx: KpiContext, date: string, name = 'date'): void {
   if (date > ctx.today) throw badRequest(`${name} ${date} is after today (${ctx.today} in ${ctx.zone})`);
 }
@@ -39,8 +61,9 @@ function notAfterToday(ctx: KpiContext, date: string, name = 'date'): void {
 /** The /api/v1 routes. Reads take the API (or admin) token; plan edits only the admin token. */
 export function apiRouter(config: Config, db: Db): Router {
   const r = express.Router();
-  const read = requireBearer(config.apiToken, config.adminToken);
-  const admin = requireBearer(config.adminToken);
+  const read = requireBearer([config.apiToken, config.adminToken]);
+  // The same answer for no token, a wrong one and the read token: edits want the admin token, named by its variable.
+  const admin = requireBearer([config.adminToken], 'plan edits need the admin token: "Authorization: Bearer <AMOKPI_ADMIN_TOKEN>"');
   const ctxOf = () => loadKpiContext(db, config);
   const flights = new SingleFlight();
   /** Shares one computation among identical concurrent reads (same path and query string). */
@@ -77,10 +100,15 @@ export function apiRouter(config: Config, db: Db): Router {
   r.get('/kpi/activity', read, async (req, res) => {
     const q = parseQuery(req, activityQuery);
     const ctx = await ctxOf();
+    // KPI.md: from and to default to the current month, each on its own (not to the other date's month).
     const month = monthBounds(ctx.today);
-    const from = q.from ?? (q.to ? monthBounds(q.to).first : month.first);
-    const to = q.to ?? (q.from ? monthBounds(q.from).last : month.last);
-    if (from > to) throw badRequest(`from ${from} is after to ${to}`);
+    const from = q.from ?? month.first;
+    const to = q.to ?? month.last;
+    if (from > to) {
+      const fromText = q.from ? from : `${from} (the default: this month's first day)`;
+      const toText = q.to ? to : `${to} (the default: this month's last day)`;
+      throw badRequest(`from ${fromText} is after to ${toText}`);
+    }
     if (daysInclusive(from, to) > MAX_RANGE_DAYS) throw badRequest(`the range ${from}..${to} is longer than ${MAX_RANGE_DAYS} days`);
     res.json(await shared(req, () => activity(db, ctx, from, to, q.managerId ?? null)));
   });
@@ -99,15 +127,25 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
   });
 
-  const planBody = z.object({ amount: z.number().int('must be an integer').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER) }).strict();
-
-  r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: true }), async (req, res) => {
+  r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: false }), async (req, res) => {
     const q = parseQuery(req, planQuery);
     const month = parseWith(monthParam, req.params.month, 'month');
     const managerId = parseWith(idParam, req.params.managerId, 'managerId');
-    if (req.body === undefined || req.body === null || typeof req.body !== 'object') throw badRequest('the body must be JSON {"amount": <non-negative integer>}');
-    const body = parseWith(planBody, req.body, 'body');
-    res.json(await setPlan(db, { month, managerId, amount: body.amount, pipelineId: q.pipelineId ?? null }, editor(req)));
+    const amount = planAmount(req.body);
+    res.json(await setPlan(db, { month, managerId, amount, pipelineId: q.pipelineId ?? null }, editor(req)));
+  });
+
+  // A month's plans in one request, all or nothing (an addition to KPI.md): what the plan page saves with.
+  r.put('/plans/:month', admin, express.json({ limit: '256kb', strict: false }), async (req, res) => {
+    const q = parseQuery(req, planQuery);
+    const month = parseWith(monthParam, req.params.month, 'month');
+    try {
+      const rows = readPlanBatch(req.body);
+      res.json(await savePlans(db, month, q.pipelineId ?? null, rows, editor(req)));
+    } catch (err) {
+      if (err instanceof PlanBatchError) batchRefused(err);
+      throw err;
+    }
   });
 
   r.delete('/plans/:month/:managerId', admin, async (req, res) => {
@@ -118,7 +156,8 @@ export function apiRouter(config: Config, db: Db): Router {
     res.status(204).end();
   });
 
-  // Anything else under /api/v1 is a 404 only for a caller with a token.
+  // A known path with another method is a 405 (with Allow), anything else under /api/v1 a 404: both only for a caller with a token.
+  refuseOtherMethods(r, read);
   r.use(read);
   return r;
 }

@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { log } from '../log';
 import { loadKpiContext } from '../kpi/context';
 import { adminPlansPage } from './admin-page';
+import { refuseOtherMethods } from './methods';
 import { openapi } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { apiRouter } from './routes';
@@ -39,6 +40,7 @@ export function buildApp(config: Config, db: Db): express.Express {
     const ctx = await loadKpiContext(db, config);
     res.type('html').set('Cache-Control', 'no-store').send(adminPlansPage(ctx.today.slice(0, 7)));
   });
+  refuseOtherMethods(app.router);
   app.use(API_PREFIX, apiRouter(config, db));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path}`));
   app.use(problemHandler);

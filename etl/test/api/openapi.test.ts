@@ -1,7 +1,19 @@
 import { API_PREFIX, buildApp } from '../../src/api/server';
 import { openapi } from '../../src/api/openapi';
+import { closePool } from '../../src/db/close';
+import { pgp } from '../../src/db/pgp';
 import { ADMIN_TOKEN, testConfig } from '../kpi/fixture';
 import { serve, useSeededAccount } from '../kpi/http';
+
+interface Operation {
+  parameters?: { name: string; in: string }[];
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, unknown>;
+}
+const operations = () =>
+  Object.entries(openapi.paths).flatMap(([path, ops]) => Object.entries(ops as Record<string, Operation>).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+/** A documented path with sample path parameters. */
+const concrete = (path: string) => path.replace('{month}', '2027-01').replace('{managerId}', '101');
 
 interface Layer { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } }
 
@@ -38,15 +50,58 @@ describe('OpenAPI document', () => {
       const served = await api.get('/api/v1/openapi.json', null);
       expect(served.status).toBe(200);
       expect(served.json.paths).toEqual(JSON.parse(JSON.stringify(openapi.paths)));
-      for (const op of documented()) {
-        const [method, path] = op.split(' ') as [string, string];
-        const concrete = path.replace('{month}', '2027-01').replace('{managerId}', '101');
-        const r = await api.call(method, concrete, { token: ADMIN_TOKEN, body: method === 'PUT' ? { amount: 1 } : undefined });
+      for (const { method, path, op: operation } of operations()) {
+        const op = `${method} ${path}`;
+        // A body operation is called with its documented example, which must be accepted.
+        const body = operation.requestBody?.content['application/json']?.example;
+        expect([op, body === undefined]).toEqual([op, method !== 'PUT']);
+        const r = await api.call(method, concrete(path), { token: ADMIN_TOKEN, body });
         expect([op, r.status]).toEqual([op, expect.any(Number)]);
         expect([op, r.status < 300]).toEqual([op, true]);
       }
     } finally {
       await api.server.close();
+    }
+  });
+
+  it('an operation with a body documents and answers 413 for a body over its limit and 415 for one it cannot decode', async () => {
+    const api = await serve(testConfig(), t.db);
+    try {
+      const withBody = operations().filter(({ op }) => op.requestBody);
+      expect(withBody.length).toBeGreaterThanOrEqual(2);
+      for (const { method, path, op } of withBody) {
+        expect([method, path, Object.keys(op.responses)]).toEqual([method, path, expect.arrayContaining(['400', '401', '413', '415', '500'])]);
+        const send = (headers: Record<string, string>, body: string) =>
+          fetch(api.server.url + concrete(path), { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, body });
+        const big = await send({ 'content-type': 'application/json' }, JSON.stringify({ pad: 'x'.repeat(300_000) }));
+        expect([path, big.status, ((await big.json()) as { title: string }).title]).toEqual([path, 413, 'Payload Too Large']);
+        const koi8 = await send({ 'content-type': 'application/json; charset=koi8-r' }, '{}');
+        expect([path, koi8.status, ((await koi8.json()) as { title: string }).title]).toEqual([path, 415, 'Unsupported Media Type']);
+      }
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('documents 500 on every API operation and 503 on healthz, and answers them when the database is gone', async () => {
+    for (const { method, path, op } of operations()) {
+      if (path.startsWith(API_PREFIX) && path !== `${API_PREFIX}/openapi.json`) expect([method, path, Object.keys(op.responses)]).toEqual([method, path, expect.arrayContaining(['500'])]);
+    }
+    expect(Object.keys(openapi.paths['/healthz'].get.responses)).toEqual(['200', '503']);
+    // A database that does not exist: every query fails as it would with Postgres down.
+    const gone = pgp({ connectionString: t.url.replace(/\/[^/]+$/, '/amokpi_no_such_database'), max: 1 }, 'gone');
+    gone.$pool.on('error', () => {});
+    const api = await serve(testConfig(), gone);
+    try {
+      const health = await api.get('/healthz', null);
+      expect([health.status, health.json]).toEqual([503, { status: 'database unavailable' }]);
+      for (const path of ['/api/v1/managers', '/api/v1/kpi/managers', '/api/v1/plans']) {
+        const r = await api.get(path);
+        expect([path, r.status, r.json?.title]).toEqual([path, 500, 'Internal Server Error']);
+      }
+    } finally {
+      await api.server.close();
+      await closePool(gone);
     }
   });
 
@@ -57,7 +112,7 @@ describe('OpenAPI document', () => {
     const api = await serve(testConfig(), t.db);
     try {
       for (const [path, ops] of Object.entries(openapi.paths)) {
-        const get = (ops as { get?: { parameters?: { name: string; in: string }[] } }).get;
+        const get = (ops as { get?: Operation }).get;
         const names = (get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
         if (!names.length) continue;
         const qs = names.map((n) => `${n}=${sample[n]}`).join('&');

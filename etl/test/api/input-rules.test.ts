@@ -1,0 +1,188 @@
+import { ADMIN_TOKEN, ANNA } from '../kpi/fixture';
+import { useSeededAccount } from '../kpi/http';
+
+/** Input the API must refuse with a clear 400 (never a 500), and the problem answers of the other statuses. */
+describe('KPI API: input bounds, error titles and messages', () => {
+  const { t, api } = useSeededAccount({ api: true });
+
+  const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api.call(method, path, { token: ADMIN_TOKEN, body, headers });
+  const snapshot = async () => ({
+    plans: await t.db.any('SELECT * FROM app.plans ORDER BY month, manager_id, pipeline_id'),
+    audit: await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit'),
+  });
+  const expectProblem = (r: { status: number; type: string; json: any }, status: number, title: string, detail?: RegExp | string) => {
+    expect([r.status, r.type]).toEqual([status, expect.stringMatching(/^application\/problem\+json/)]);
+    expect(r.json).toMatchObject({ status, title, detail: expect.any(String) });
+    if (typeof detail === 'string') expect(r.json.detail).toBe(detail);
+    else if (detail) expect(r.json.detail).toMatch(detail);
+  };
+
+  describe('dates and months: real calendar days from 1970-01-01 (year 0000 was a 500)', () => {
+    it.each([
+      ['/api/v1/kpi/managers?date=0000-01-01', 'date 0000-01-01: must be a real calendar date from 1970-01-01 on (CRM data is not older), YYYY-MM-DD'],
+      ['/api/v1/kpi/managers?date=1900-01-01', 'date 1900-01-01: must be a real calendar date from 1970-01-01 on (CRM data is not older), YYYY-MM-DD'],
+      ['/api/v1/kpi/managers?date=1969-12-31', /^date 1969-12-31: must be a real calendar date from 1970-01-01/],
+      ['/api/v1/kpi/department?date=0000-03-31', /^date 0000-03-31: .*from 1970-01-01/],
+      ['/api/v1/kpi/department?date=0001-01-01', /^date 0001-01-01: .*from 1970-01-01/],
+      ['/api/v1/kpi/activity?from=0000-01-01', /^from 0000-01-01: .*from 1970-01-01/],
+      ['/api/v1/kpi/activity?from=2026-11-01&to=0000-01-01', /^to 0000-01-01: .*from 1970-01-01/],
+      ['/api/v1/kpi/managers?date=2026-02-30', 'date 2026-02-30: must be a real calendar date from 1970-01-01 on (CRM data is not older), YYYY-MM-DD'],
+      ['/api/v1/plans?month=0000-01', 'month 0000-01: must be a real month from 1970-01 on (CRM data is not older), YYYY-MM'],
+      ['/api/v1/plans?month=1969-12', /^month 1969-12: .*from 1970-01/],
+    ])('GET %s is a 400 saying the rule', async (path, detail) => {
+      expectProblem(await api.get(path), 400, 'Bad Request', detail);
+    });
+
+    it.each([
+      ['PUT', '/api/v1/plans/0000-01/101'],
+      ['DELETE', '/api/v1/plans/0000-01/101'],
+      ['PUT', '/api/v1/plans/1969-12/101'],
+    ])('%s %s is a 400 and changes nothing', async (method, path) => {
+      const before = await snapshot();
+      expectProblem(await admin(method, path, method === 'PUT' ? { amount: 1 } : undefined), 400, 'Bad Request', /^month \d{4}-\d{2}: must be a real month from 1970-01/);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('the first and the last accepted days answer', async () => {
+      expect((await api.get('/api/v1/kpi/managers?date=1970-01-01')).status).toBe(200);
+      // D′ of 1970-01-01 is 1969-12-01: a comparison day, not an input, so it is computed (as empty).
+      const dept = await api.get('/api/v1/kpi/department?date=1970-01-01');
+      expect([dept.status, dept.json.previous?.date]).toEqual([200, '1969-12-01']);
+      expect((await api.get('/api/v1/kpi/activity?from=9999-12-01&to=9999-12-31')).status).toBe(200);
+      expect((await api.get('/api/v1/plans?month=9999-12')).status).toBe(200);
+      expect((await api.get('/api/v1/plans?month=1970-01')).status).toBe(200);
+      const put = await admin('PUT', `/api/v1/plans/9999-12/${ANNA}`, { amount: 5 });
+      expect(put.status).toBe(200);
+      expect((await admin('DELETE', `/api/v1/plans/9999-12/${ANNA}`)).status).toBe(204);
+    });
+  });
+
+  describe('activity: a missing from/to is the current month (KPI.md), not the other date\'s month', () => {
+    const days = (r: { json: { rows: { date: string }[] } }) => {
+      const d = [...new Set(r.json.rows.map((x) => x.date))];
+      return [d[0], d[d.length - 1], d.length];
+    };
+
+    it('from alone runs to the end of the current month', async () => {
+      const r = await api.get('/api/v1/kpi/activity?from=2026-10-05&managerId=101');
+      expect(r.status).toBe(200);
+      expect(days(r)).toEqual(['2026-10-05', '2026-11-30', 57]);
+    });
+
+    it('to alone starts on the first day of the current month', async () => {
+      const r = await api.get('/api/v1/kpi/activity?to=2026-12-10&managerId=101');
+      expect(r.status).toBe(200);
+      expect(days(r)).toEqual(['2026-11-01', '2026-12-10', 40]);
+    });
+
+    it('a default that ends up after the other date says it was the default', async () => {
+      expectProblem(await api.get('/api/v1/kpi/activity?to=2026-10-05'), 400, 'Bad Request',
+        "from 2026-11-01 (the default: this month's first day) is after to 2026-10-05");
+      expectProblem(await api.get('/api/v1/kpi/activity?from=2026-12-05'), 400, 'Bad Request',
+        "from 2026-12-05 is after to 2026-11-30 (the default: this month's last day)");
+      expectProblem(await api.get('/api/v1/kpi/activity?from=2026-12-05&to=2026-12-01'), 400, 'Bad Request', 'from 2026-12-05 is after to 2026-12-01');
+    });
+
+    it('a range ending after today is allowed (the default end of the month is after today)', async () => {
+      expect((await api.get('/api/v1/kpi/activity?from=2026-11-20&to=2026-12-31')).status).toBe(200);
+    });
+  });
+
+  describe('errors other than 400 carry their own title', () => {
+    it('a too large PUT body is 413 Payload Too Large and changes nothing', async () => {
+      const before = await snapshot();
+      for (const size of [5_000, 10_000_000]) {
+        const r = await admin('PUT', `/api/v1/plans/2026-12/${ANNA}`, JSON.stringify({ amount: 1, pad: 'x'.repeat(size) }));
+        expectProblem(r, 413, 'Payload Too Large');
+      }
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('an unsupported charset or content encoding is 415 Unsupported Media Type', async () => {
+      const before = await snapshot();
+      const put = async (headers: Record<string, string>) => {
+        const res = await fetch(`${api.server.url}/api/v1/plans/2026-12/${ANNA}`, {
+          method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, body: '{"amount":1}',
+        });
+        return { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() };
+      };
+      expectProblem(await put({ 'content-type': 'application/json; charset=koi8-r' }), 415, 'Unsupported Media Type', 'unsupported charset "KOI8-R"');
+      expectProblem(await put({ 'content-type': 'application/json', 'content-encoding': 'foo' }), 415, 'Unsupported Media Type', 'unsupported content encoding "foo"');
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
+  describe('plan bodies are described as a body, not as a query string', () => {
+    it.each([
+      [{ amount: 1.5 }, 'amount: must be a whole number (a non-negative integer), got 1.5'],
+      [{ amount: -1 }, 'amount: must not be negative, got -1'],
+      [{ amount: '100' }, 'amount: must be a non-negative integer (a JSON number), got "100"'],
+      [{ amount: null }, 'amount: must be a non-negative integer (a JSON number), got null'],
+      [{}, 'amount is required: the body must be {"amount": <non-negative integer>}'],
+      [{ amount: 5, x: 1 }, 'unknown field(s) in the body: x (the body is {"amount": <non-negative integer>})'],
+      [{ amount: 1e300 }, 'amount: must be at most 9007199254740991, got 1e+300'],
+      [{ amount: 9007199254740992 }, 'amount: must be at most 9007199254740991, got 9007199254740992'],
+      [[1], 'the body must be a JSON object {"amount": <non-negative integer>}'],
+      ['5', 'the body must be a JSON object {"amount": <non-negative integer>}'],
+    ])('PUT %j: %s', async (body, detail) => {
+      const before = await snapshot();
+      const r = await admin('PUT', `/api/v1/plans/2026-12/${ANNA}`, typeof body === 'string' ? body : JSON.stringify(body));
+      expectProblem(r, 400, 'Bad Request', detail);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('the largest integer JSON carries exactly is accepted', async () => {
+      const r = await admin('PUT', `/api/v1/plans/2027-03/${ANNA}`, { amount: Number.MAX_SAFE_INTEGER });
+      expect([r.status, r.json.amount]).toEqual([200, Number.MAX_SAFE_INTEGER]);
+      await admin('DELETE', `/api/v1/plans/2027-03/${ANNA}`);
+    });
+  });
+
+  it('minDays says its range', async () => {
+    for (const v of ['100000', '-1', 'abc', '1.5']) {
+      expectProblem(await api.get(`/api/v1/kpi/stale-deals?minDays=${v}`), 400, 'Bad Request', 'minDays: must be an integer from 0 to 99999');
+    }
+    expect((await api.get('/api/v1/kpi/stale-deals?minDays=99999')).status).toBe(200);
+  });
+
+  it('a read token on a plan edit is 401 saying edits need the admin token, without revealing a token', async () => {
+    const before = await snapshot();
+    for (const [method, body] of [['PUT', { amount: 1 }], ['DELETE', undefined]] as const) {
+      for (const token of [undefined, null, 'wrong']) {
+        const r = await api.call(method, `/api/v1/plans/2026-11/${ANNA}`, { token, body });
+        expectProblem(r, 401, 'Unauthorized', 'plan edits need the admin token: "Authorization: Bearer <AMOKPI_ADMIN_TOKEN>"');
+        expect(r.text).not.toMatch(/read-token|admin-token/);
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+    // Reads keep the generic answer.
+    expectProblem(await api.get('/api/v1/managers', null), 401, 'Unauthorized', /Authorization: Bearer <token>/);
+  });
+
+  describe('a known path with a method it does not have is 405 with Allow', () => {
+    it.each([
+      ['POST', '/api/v1/managers', 'GET, HEAD'],
+      ['DELETE', '/api/v1/kpi/managers', 'GET, HEAD'],
+      ['POST', '/api/v1/plans', 'GET, HEAD'],
+      ['GET', `/api/v1/plans/2026-11/${ANNA}`, 'PUT, DELETE'],
+      ['POST', '/api/v1/plans/2026-11', 'PUT'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['PUT', '/api/v1/openapi.json', 'GET, HEAD'],
+      ['DELETE', '/admin/plans', 'GET, HEAD'],
+    ])('%s %s', async (method, path, allow) => {
+      const before = await snapshot();
+      const res = await fetch(api.server.url + path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect([res.status, res.headers.get('allow'), res.headers.get('content-type')]).toEqual([405, allow, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(await res.json()).toEqual({ type: 'about:blank', title: 'Method Not Allowed', status: 405, detail: `${method} is not allowed on ${path.replace(/\?.*/, '')}; allowed: ${allow}` });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('without a token an API path is still a 401 first, never a hint', async () => {
+      expectProblem(await api.call('POST', '/api/v1/managers', { token: null }), 401, 'Unauthorized');
+    });
+
+    it('an unknown path stays 404', async () => {
+      expectProblem(await api.call('POST', '/api/v1/nope'), 404, 'Not Found');
+    });
+  });
+});
