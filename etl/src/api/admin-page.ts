@@ -2,7 +2,9 @@
  * The plan editor: one server-rendered page with a month picker, a pipeline selector (the overall plans or
  * one pipeline's) and a table of managers. It holds no data itself; the browser loads and saves through the
  * API with the admin token the user types (kept only in this tab's sessionStorage), so an anonymous visitor
- * sees an empty form, and the pipeline list arrives with the first load.
+ * sees an empty form, and the pipeline list arrives with the first load. Save sends every changed row in one
+ * request (PUT /api/v1/plans/<month>): all are saved or, when one is refused, none, and the message names the
+ * manager whose row was refused.
  */
 export function adminPlansPage(month: string): string {
   return `<!doctype html>
@@ -35,7 +37,7 @@ export function adminPlansPage(month: string): string {
  var $=function(id){return document.getElementById(id)};
  $('token').value=sessionStorage.getItem('amokpiAdminToken')||'';
  $('who').value=localStorage.getItem('amokpiWho')||'';
- var original={},loaded={month:'',pipeline:''};
+ var original={},names={},loaded={month:'',pipeline:'',label:''};
  function say(text,cls){var m=$('msg');m.textContent=text;m.className=cls||''}
  function api(method,path,body){
   var h={'Authorization':'Bearer '+$('token').value};
@@ -43,7 +45,7 @@ export function adminPlansPage(month: string): string {
   if(body!==undefined)h['Content-Type']='application/json';
   return fetch(path,{method:method,headers:h,body:body===undefined?undefined:JSON.stringify(body)}).then(function(r){
    if(r.status===204)return null;
-   return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||j.title||r.status);return j});
+   return r.json().then(function(j){if(!r.ok){var e=new Error(j.detail||j.title||r.status);e.problem=j;throw e}return j});
   });
  }
  // Query string of a plan request: none for the overall plan, so those requests are exactly as before.
@@ -56,48 +58,59 @@ export function adminPlansPage(month: string): string {
   return sel.value;
  }
  $('pipeline').addEventListener('change',function(){if($('token').value)$('load').requestSubmit()});
- $('load').addEventListener('submit',function(e){
-  e.preventDefault();
+ // Loads the table; 'done' (after a save) replaces the "Loaded" message.
+ function load(done){
   sessionStorage.setItem('amokpiAdminToken',$('token').value);localStorage.setItem('amokpiWho',$('who').value);
   var month=$('month').value,wanted=$('pipeline').value;
-  Promise.all([api('GET','/api/v1/managers'),api('GET','/api/v1/pipelines')]).then(function(ref){
+  return Promise.all([api('GET','/api/v1/managers'),api('GET','/api/v1/pipelines')]).then(function(ref){
    var pipeline=fillPipelines(ref[1],wanted);
    return api('GET','/api/v1/plans?month='+encodeURIComponent(month)+(pipeline?'&pipelineId='+encodeURIComponent(pipeline):'')).then(function(list){
     return [ref[0],list,pipeline,$('pipeline').options[$('pipeline').selectedIndex].textContent];
    });
   }).then(function(res){
    var plans={};res[1].forEach(function(p){plans[p.managerId]=p.amount});original=plans;
-   loaded={month:month,pipeline:res[2]};
+   loaded={month:month,pipeline:res[2],label:res[2]?' in pipeline '+res[3]:''};
    $('caption').textContent='Plans for '+month+': '+(res[2]?'pipeline '+res[3]:'overall');
-   var tb=$('rows');tb.textContent='';
+   var tb=$('rows');tb.textContent='';names={};
    res[0].forEach(function(m){
     var tr=document.createElement('tr');
     var a=plans[m.id];
+    names[m.id]=m.name+' (#'+m.id+')';
     tr.innerHTML='<td></td><td>'+(m.isActive?'yes':'no')+'</td><td><input type="number" min="0" step="1"></td>';
-    tr.children[0].textContent=m.name+' (#'+m.id+')';
+    tr.children[0].textContent=names[m.id];
     var inp=tr.querySelector('input');inp.name=String(m.id);inp.value=a===undefined?'':String(a);
     inp.addEventListener('input',function(){tr.className=inp.value===(a===undefined?'':String(a))?'':'changed'});
     tb.appendChild(tr);
    });
-   $('plans').hidden=false;say('Loaded '+res[1].length+' plan(s) for '+month+(res[2]?' in pipeline '+res[3]:'')+'.','ok');
-  }).catch(function(err){say(String(err.message||err),'err')});
+   $('plans').hidden=false;
+   say(done||'Loaded '+res[1].length+' plan(s) for '+month+loaded.label+'.','ok');
+  });
+ }
+ $('load').addEventListener('submit',function(e){
+  e.preventDefault();
+  load().catch(function(err){say(String(err.message||err),'err')});
  });
  $('plans').addEventListener('submit',function(e){
   e.preventDefault();
   // The month and pipeline the table was loaded for, even if the pickers changed since.
-  var month=loaded.month,q=scope(loaded.pipeline),jobs=[],bad=[];
+  var month=loaded.month,where=' for '+month+loaded.label,rows=[],said=[],bad=[];
   Array.prototype.forEach.call($('rows').querySelectorAll('input'),function(inp){
-   var id=inp.name,v=inp.value.trim(),was=original[id];
-   if(v===''&&was!==undefined)jobs.push(function(){return api('DELETE','/api/v1/plans/'+month+'/'+id+q)});
-   else if(v!==''){
-    if(!/^\\d+$/.test(v)){bad.push(id);return}
-    if(Number(v)!==was)jobs.push(function(){return api('PUT','/api/v1/plans/'+month+'/'+id+q,{amount:Number(v)})});
-   }
+   var id=Number(inp.name),v=inp.value.trim(),was=original[id];
+   if(v===''){if(was!==undefined){rows.push({managerId:id,amount:null});said.push(names[id]+' deleted')}return}
+   if(!/^\\d+$/.test(v)||!Number.isSafeInteger(Number(v))){bad.push(names[id]+': '+JSON.stringify(v));return}
+   if(Number(v)!==was){rows.push({managerId:id,amount:Number(v)});said.push(names[id]+' '+Number(v))}
   });
-  if(bad.length){say('Amounts must be non-negative whole numbers (managers '+bad.join(', ')+'). Nothing saved.','err');return}
-  jobs.reduce(function(p,j){return p.then(j)},Promise.resolve()).then(function(){
-   say('Saved '+jobs.length+' change(s).','ok');$('load').requestSubmit();
-  }).catch(function(err){say(String(err.message||err),'err')});
+  if(bad.length){say('Nothing was saved: amounts must be whole numbers from 0 to 9007199254740991 ('+bad.join(', ')+').','err');return}
+  if(!rows.length){say('Nothing to save: no amount was changed.','ok');return}
+  // One request, saved all or nothing.
+  api('PUT','/api/v1/plans/'+month+scope(loaded.pipeline),{plans:rows}).then(function(){
+   return load('Saved '+rows.length+' change(s)'+where+': '+said.join(', ')+'.');
+  }).catch(function(err){
+   // The API names the row (plans[i], manager id) and says nothing was saved; the page says it with the name.
+   var p=err.problem||{},who=p.managerId!==undefined?(names[p.managerId]||'manager #'+p.managerId):'';
+   var why=String(err.message||err).replace(/^plans\\[\\d+\\]( \\(manager \\d+\\))?: /,'').replace(/; nothing was saved$/,'');
+   say('Nothing was saved'+where+(who?': the row of '+who+' was refused: ':': ')+why+(/[.]$/.test(why)?'':'.'),'err');
+  });
  });
 })();
 </script>

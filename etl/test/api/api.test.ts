@@ -132,7 +132,7 @@ describe('KPI API: tokens, validation, plans', () => {
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/text\/html/);
     expect(r.text).toContain('value="2026-11"');
-    expect(r.text).toContain("'/api/v1/plans/'+month+'/'+id");
+    expect(r.text).toContain("api('PUT','/api/v1/plans/'+month+scope(loaded.pipeline),{plans:rows})");
     expect(r.text).not.toContain('Anna');
   });
 

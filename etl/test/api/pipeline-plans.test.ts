@@ -1,5 +1,5 @@
 import { JSDOM } from 'jsdom';
-import { ADMIN_TOKEN, ANNA, BORIS, PARTNERS, SALES } from '../kpi/fixture';
+import { ADMIN_TOKEN, ANNA, BORIS, CARL, PARTNERS, SALES } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
 describe('plans API and page with an optional pipelineId', () => {
@@ -56,7 +56,7 @@ describe('plans API and page with an optional pipelineId', () => {
 
         amount(BORIS).value = '200000';
         el<HTMLFormElement>('plans').requestSubmit();
-        await status(/^Loaded 1 plan\(s\) for 2026-11 in pipeline Sales/);
+        await status(/^Saved 1 change\(s\) for 2026-11 in pipeline Sales \(#10\): Boris \(#102\) 200000\.$/);
         expect(amount(BORIS).value).toBe('200000');
         expect(await plansOf('2026-11-01')).toEqual([
           { manager_id: ANNA, pipeline_id: 0, amount: 160000 },
@@ -68,7 +68,7 @@ describe('plans API and page with an optional pipelineId', () => {
         // An emptied amount deletes that pipeline's plan only.
         amount(BORIS).value = '';
         el<HTMLFormElement>('plans').requestSubmit();
-        await status(/^Loaded 0 plan\(s\) for 2026-11 in pipeline Sales/);
+        await status(/^Saved 1 change\(s\) for 2026-11 in pipeline Sales \(#10\): Boris \(#102\) deleted\.$/);
         expect((await plansOf('2026-11-01')).filter((p) => p.manager_id === BORIS)).toEqual([{ manager_id: BORIS, pipeline_id: 0, amount: 100000 }]);
         expect(await auditOf('2026-11-01')).toEqual([
           { manager_id: BORIS, pipeline_id: SALES, old_amount: null, new_amount: 200000, changed_by: 'api:Olga' },
@@ -76,6 +76,62 @@ describe('plans API and page with an optional pipelineId', () => {
         ]);
       } finally {
         dom.window.close();
+      }
+    });
+    it('saves all changed rows or none: a refused row leaves every plan as it was and names its manager', async () => {
+      const { el, status, amount, dom } = await openPage();
+      const before = await plansOf('2026-11-01');
+      const auditBefore = await auditOf('2026-11-01');
+      try {
+        el<HTMLInputElement>('token').value = ADMIN_TOKEN;
+        el<HTMLFormElement>('load').requestSubmit();
+        await status(/^Loaded 3 plan\(s\) for 2026-11\.$/);
+
+        // Nothing changed: nothing sent.
+        el<HTMLFormElement>('plans').requestSubmit();
+        await status(/^Nothing to save/);
+
+        // Anna's row comes first and is fine; Carl's is refused by the server (he left the amoCRM account after the
+        // page loaded). One request: Anna's change is not saved either.
+        amount(ANNA).value = '170000';
+        amount(CARL).value = '5000';
+        await t.db.none('DELETE FROM amo.users WHERE id = $1', [CARL]);
+        try {
+          el<HTMLFormElement>('plans').requestSubmit();
+          await status(/^Nothing was saved/);
+        } finally {
+          await t.db.none("INSERT INTO amo.users (id, name, is_active, raw) VALUES ($1, 'Carl', false, '{}')", [CARL]);
+        }
+        expect(el('msg').textContent).toBe('Nothing was saved for 2026-11: the row of Carl (#103) was refused: managerId 103 is not a user of the amoCRM account.');
+        expect(el('msg').className).toBe('err');
+        expect(await plansOf('2026-11-01')).toEqual(before);
+        expect(await auditOf('2026-11-01')).toEqual(auditBefore);
+        // The edits stay in the table to be corrected.
+        expect([amount(ANNA).value, amount(CARL).value]).toEqual(['170000', '5000']);
+
+        // An amount the page can tell is wrong is refused before anything is sent.
+        amount(CARL).value = '99999999999999999999';
+        el<HTMLFormElement>('plans').requestSubmit();
+        await status(/^Nothing was saved: amounts must be whole numbers/);
+        expect(el('msg').textContent).toBe('Nothing was saved: amounts must be whole numbers from 0 to 9007199254740991 (Carl (#103): "99999999999999999999").');
+        expect(await plansOf('2026-11-01')).toEqual(before);
+
+        // Corrected: both saved together, and the message says what.
+        amount(CARL).value = '5000';
+        amount(BORIS).value = '';
+        el<HTMLFormElement>('plans').requestSubmit();
+        await status(/^Saved /);
+        expect(el('msg').textContent).toBe('Saved 3 change(s) for 2026-11: Anna (#101) 170000, Boris (#102) deleted, Carl (#103) 5000.');
+        expect(amount(ANNA).value).toBe('170000');
+        expect((await plansOf('2026-11-01')).filter((p) => p.pipeline_id === 0)).toEqual([
+          { manager_id: ANNA, pipeline_id: 0, amount: 170000 },
+          { manager_id: CARL, pipeline_id: 0, amount: 5000 },
+          { manager_id: 104, pipeline_id: 0, amount: 50000 },
+        ]);
+      } finally {
+        dom.window.close();
+        // Back to the seeded overall plans.
+        await api.call('PUT', '/api/v1/plans/2026-11', { token: ADMIN_TOKEN, body: { plans: [{ managerId: ANNA, amount: 160000 }, { managerId: BORIS, amount: 100000 }, { managerId: CARL, amount: null }] } });
       }
     });
   });
