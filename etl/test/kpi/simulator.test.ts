@@ -53,7 +53,10 @@ class Recompute {
     return before.length ? pick(before[before.length - 1].value_after) : pick(h[0].value_before);
   }
   winTime(l: any, t: number): number | null {
-    const into = (this.history.get(l.id) ?? []).filter((e) => e.created_at < t && e.value_after[0].lead_status.id === 142);
+    // A move between pipelines while won (142 -> 142) is no transition into 142.
+    const into = (this.history.get(l.id) ?? []).filter(
+      (e) => e.created_at < t && e.value_after[0].lead_status.id === 142 && e.value_before[0].lead_status.id !== 142,
+    );
     return into.length ? into[into.length - 1].created_at : (l.closed_at ?? null);
   }
   isActiveStage([p, s]: [number, number]): boolean {
