@@ -46,7 +46,12 @@ export function liveFiguresSql(frame: DayFrame, opts: { pipelineId: number | nul
   );
 }
 
-/** Picks the source of a day's figures: today is live, a past day its snapshot when present, else reconstructed. */
+/**
+ * Picks the source of a day's figures: today is live; a past day its stored row when that row is complete (as
+ * of the end of the day: frozen after the day ended, or reconstructed), else reconstructed from the history
+ * now. A row frozen before its day ended (an on-demand snapshot of "today" the end-of-day job then missed) is
+ * not that day's figures, so it is not served as the finished day.
+ */
 export async function figuresFor(
   db: Db,
   ctx: KpiContext,
@@ -60,8 +65,8 @@ export async function figuresFor(
     return { frame, source: 'live', sql: liveFiguresSql(frame, { pipelineId, withTasks: opts.withTasks ?? true, withInProgress: opts.withInProgress, now }) };
   }
   const snap = await db.oneOrNone<{ source: 'snapshot' | 'reconstructed' }>(
-    'SELECT source FROM kpi.snapshot_days WHERE day = $1 AND pipeline_id = $2',
-    [date, pipelineId ?? 0],
+    'SELECT source FROM kpi.snapshot_days WHERE day = $1 AND pipeline_id = $2 AND as_of >= $3',
+    [date, pipelineId ?? 0, frame.asOf.toISO()],
   );
   if (snap) {
     const sql = pgp.as.format(

@@ -8,7 +8,9 @@ import type { Statement } from './types';
  * Events are history: a deletion event sticks only if it is strictly newer than the last time the lead was
  * seen alive (its updated_at), so a deletion and a restoration within one second cannot resurrect a zombie;
  * a restoration clears a deletion that is not newer than itself. KPI views filter on amo.leads.deleted_at, which is how the
- * deletion reaches every table that refers to the lead (tasks, notes, events stay as history).
+ * deletion reaches every table that refers to the lead (tasks, notes, events stay as history). Stored reconstructed days
+ * follow too: a trigger on amo.leads (migration 0013) drops them from the day before the lead's creation on whenever
+ * deleted_at turns non-null or null, whichever statement does it; frozen snapshot days keep what they froze.
  */
 
 /**

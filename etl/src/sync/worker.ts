@@ -24,10 +24,21 @@ export interface WorkerOptions {
 export type RunOutcome = StreamResult[] | 'busy' | 'overlap' | 'stopped' | 'failed';
 
 export interface Worker {
-  /** Runs a sync now (the scheduler's entry point, exposed for the demo and tests). */
+  /** Runs a sync now (the scheduler's entry point, exposed for the demo and tests); a successful run starts the history catch-up. */
   runNow(mode: SyncMode): Promise<RunOutcome>;
-  /** The end-of-day hook: a last incremental sync, then the day just ended is frozen (kpi snapshotDay). */
+  /**
+   * The end-of-day hook: a last incremental sync, then the day just ended is frozen (kpi snapshotDay), then the
+   * history catch-up.
+   */
   endOfDay(): Promise<void>;
+  /**
+   * The history catch-up (kpi backfillLoadedHistory): stores as reconstructed every past day that has no complete
+   * stored row: days missed while the worker was down, days frozen before they ended, days a lead deletion
+   * dropped. One at a time: a call while one runs makes it go round once more, and resolves with it. Never rejects.
+   */
+  catchUp(): Promise<void>;
+  /** Start-up done: the first sync (unless syncOnStart is false) and the catch-up after it. Never rejects. */
+  started: Promise<void>;
   /** Cancels the schedule; a running sync finishes its current page, commits and stops. */
   stop(): Promise<void>;
 }
@@ -40,7 +51,10 @@ const KEEP_ALIVE_CRON = '17 4 * * *';
 /**
  * The long-running worker: incremental sync on AMOKPI_SYNC_CRON, the full reconcile on AMOKPI_FULL_SYNC_CRON,
  * the end-of-day snapshot in the account zone and the OAuth keep-alive. Runs never overlap: in-process by a
- * flag, across processes by the sync advisory lock (a second worker on the same database skips).
+ * flag, across processes by the sync advisory lock (a second worker on the same database skips). After every
+ * successful sync, at start-up and after the end-of-day snapshot, the history catch-up stores the past days
+ * that have no complete row; it runs beside the syncs (a back-fill of years takes minutes at 1M leads and must
+ * not hold the data lag up), one at a time.
  */
 export function startWorker(opts: WorkerOptions): Worker {
   const { config, db } = opts;
@@ -50,8 +64,37 @@ export function startWorker(opts: WorkerOptions): Worker {
   let current: Promise<RunOutcome> | undefined;
   let controller: AbortController | undefined;
   let stopped = false;
+  let catching: Promise<void> | undefined;
+  let catchAgain = false;
+  const history = new AbortController();
+
+  function catchUp(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (catching) {
+      catchAgain = true;
+      return catching;
+    }
+    catching = (async () => {
+      try {
+        do {
+          catchAgain = false;
+          await backfillLoadedHistory(db, config, { signal: history.signal });
+        } while (catchAgain && !stopped);
+      } catch (err) {
+        log().error({ err }, 'history catch-up failed');
+      } finally {
+        catching = undefined;
+      }
+    })();
+    return catching;
+  }
 
   function runNow(mode: SyncMode): Promise<RunOutcome> {
+    return run(mode, true);
+  }
+
+  /** A sync; with thenCatchUp, a run without a failed stream starts the history catch-up (not awaited). */
+  function run(mode: SyncMode, thenCatchUp: boolean): Promise<RunOutcome> {
     if (stopped) return Promise.resolve('stopped');
     if (current) {
       log().info({ mode }, 'sync skipped: the previous run is still going');
@@ -67,7 +110,8 @@ export function startWorker(opts: WorkerOptions): Worker {
           if (r.error) log().error({ ...line, error: r.error, mode }, 'sync stream failed');
           else log().info({ ...line, mode }, 'sync stream done');
         }
-        if (mode === 'full' && !results.some((r) => r.error)) await backfillLoadedHistory(db, config);
+        // Stored history is only as good as the data: not after a failed stream (amoCRM down, an abort).
+        if (thenCatchUp && !results.some((r) => r.error)) void catchUp();
         return results;
       } catch (err) {
         if (err instanceof SyncBusyError) {
@@ -92,15 +136,18 @@ export function startWorker(opts: WorkerOptions): Worker {
 
   async function endOfDay(): Promise<void> {
     if (current) await current;
-    await runNow('incremental');
+    // The catch-up waits for the freeze: it would otherwise store yesterday as reconstructed first.
+    await run('incremental', false);
     const z = await zone();
     const yesterday = nowInstant(config).setZone(z).minus({ days: 1 }).toISODate()!;
     try {
+      // Replaces a reconstructed or incomplete row of yesterday; a complete frozen one stays.
       const r = await snapshotDay(db, config, yesterday);
       log().info({ date: r.date, kept: r.kept, source: r.source }, 'end-of-day snapshot');
     } catch (err) {
       log().error({ err, date: yesterday }, 'end-of-day snapshot failed');
     }
+    await catchUp();
   }
 
   const add = (name: string, rule: string | schedule.RecurrenceSpecDateRange, fn: () => unknown) => {
@@ -122,19 +169,31 @@ export function startWorker(opts: WorkerOptions): Worker {
       (err) => log().error({ err }, 'OAuth keep-alive failed'),
     ),
   );
-  // The snapshot follows the account's zone, known after the first sync of a fresh database.
-  const first = opts.syncOnStart === false ? Promise.resolve() : runNow('incremental');
-  void first.then(() => (stopped ? undefined : scheduleEndOfDay())).catch((err) => log().error({ err }, 'could not schedule the end-of-day snapshot'));
+  // The snapshot follows the account's zone, known after the first sync of a fresh database. The first sync's
+  // catch-up (after a successful run) stores the days missed while the worker was down: yesterday too, as
+  // reconstructed when no end-of-day snapshot froze it (the tasks at the end of a past day are unknowable).
+  const first = opts.syncOnStart === false ? Promise.resolve(undefined) : run('incremental', false);
+  const started = first
+    .then(async (outcome) => {
+      if (stopped) return;
+      await scheduleEndOfDay().catch((err) => log().error({ err }, 'could not schedule the end-of-day snapshot'));
+      if (Array.isArray(outcome) && !outcome.some((r) => r.error)) await catchUp();
+    })
+    .catch((err) => log().error({ err }, 'worker start-up failed'));
   log().info({ sync: config.syncCron, full: config.fullSyncCron }, 'worker started');
 
   return {
     runNow,
     endOfDay,
+    catchUp,
+    started,
     async stop() {
       stopped = true;
       for (const j of jobs) j.cancel();
       controller?.abort();
+      history.abort();
       if (current) await current;
+      if (catching) await catching;
       if (ownsApi) await api.close?.();
     },
   };

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config';
 import { createAmoClient } from '../../src/amocrm/client';
 import { longLivedAuth } from '../../src/amocrm/auth';
 import { runSync } from '../../src/sync/engine';
-import { backfillLoadedHistory } from '../../src/kpi/snapshot';
+import { backfillLoadedHistory, snapshotDay } from '../../src/kpi/snapshot';
 import { startSimulator, type Simulator } from '../../src/simulator';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -40,12 +40,20 @@ describe('a full sync back-fills reconstructed history for the months it loaded'
               count(*) FILTER (WHERE source = 'reconstructed')::int AS reconstructed
          FROM kpi.snapshot_days WHERE pipeline_id = 0`,
     );
-    // Every day is reconstructed except yesterday, which has just ended and is frozen like the end-of-day job would.
-    expect(stored).toEqual({ n: expectedDays, lo: oldest.m, hi: '2026-11-14', reconstructed: expectedDays - 1 });
-    const yesterday = await t.db.one("SELECT source FROM kpi.snapshot_days WHERE pipeline_id = 0 AND day = '2026-11-14'");
-    expect(yesterday.source).toBe('snapshot');
+    // Every day is reconstructed, yesterday too: at 12:00 the tasks as they stood when yesterday ended are gone,
+    // and only the end-of-day job (or an explicit snapshot) freezes a day with its tasks.
+    expect(stored).toEqual({ n: expectedDays, lo: oldest.m, hi: '2026-11-14', reconstructed: expectedDays });
+    const tasks = await t.db.one("SELECT count(*)::int AS n FROM kpi.snapshot_managers WHERE open_tasks IS NOT NULL OR overdue_tasks IS NOT NULL OR leads_without_tasks IS NOT NULL");
+    expect(tasks.n).toBe(0);
 
     // A second full sync stores nothing new for days it already has.
     expect((await backfillLoadedHistory(t.db, config))!.days).toBe(0);
+
+    // The end-of-day job may still freeze yesterday over its reconstructed row; later back-fills leave it frozen.
+    const frozen = await snapshotDay(t.db, config, '2026-11-14');
+    expect(frozen).toMatchObject({ date: '2026-11-14', source: 'snapshot', asOf: '2026-11-15T00:00:00+03:00', kept: false });
+    expect((await backfillLoadedHistory(t.db, config))!.days).toBe(0);
+    const yesterday = await t.db.one("SELECT source FROM kpi.snapshot_days WHERE pipeline_id = 0 AND day = '2026-11-14'");
+    expect(yesterday.source).toBe('snapshot');
   });
 });

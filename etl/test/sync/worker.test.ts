@@ -1,4 +1,6 @@
+import { DateTime } from 'luxon';
 import { pgp } from '../../src/db/pgp';
+import { snapshotDay } from '../../src/kpi/snapshot';
 import type { Simulator } from '../../src/simulator';
 import type { AmoClient } from '../../src/amocrm/client';
 import { startWorker } from '../../src/sync/worker';
@@ -78,5 +80,36 @@ describe('the worker', () => {
     const day = await t.db.oneOrNone<{ day: string }>("SELECT to_char(day, 'YYYY-MM-DD') AS day FROM kpi.snapshot_days WHERE pipeline_id = 0 ORDER BY day DESC LIMIT 1");
     const yesterday = new Date(Date.now() + 3 * 3600_000 - 86400_000).toISOString().slice(0, 10);
     expect(day?.day).toBe(yesterday);
+  });
+
+  it('on start, after its first sync, stores the days missed while it was down as reconstructed; a complete frozen day stays', async () => {
+    const zone = 'Europe/Moscow';
+    const today = DateTime.now().setZone(zone).startOf('day');
+    const d = (n: number) => today.minus({ days: n }).toISODate()!;
+    const at = (now: string) => testConfig({ AMOKPI_TIMEZONE: zone, AMOKPI_NOW: now });
+    // Down since yesterday afternoon: an on-demand snapshot froze yesterday at 15:00, the 00:05 job never ran;
+    // three days ago is missing altogether; the day before yesterday was frozen by its end-of-day job.
+    await t.db.none('DELETE FROM kpi.snapshot_days WHERE day = ANY($1::date[])', [[d(1), d(2), d(3)]]);
+    expect(await snapshotDay(t.db, at(`${d(1)}T15:00:00+03:00`), d(1))).toMatchObject({ source: 'snapshot', asOf: `${d(1)}T15:00:00+03:00` });
+    expect(await snapshotDay(t.db, at(`${d(1)}T00:05:00+03:00`), d(2))).toMatchObject({ source: 'snapshot', asOf: `${d(1)}T00:00:00+03:00` });
+    const frozenAt = await t.db.one("SELECT taken_at FROM kpi.snapshot_days WHERE day = $1 AND pipeline_id = 0", [d(2)]);
+
+    const w = startWorker({ config, db: t.db, api });
+    await w.started;
+    await w.stop();
+    const rows = await t.db.map(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, source, as_of, taken_at FROM kpi.snapshot_days WHERE pipeline_id = 0 AND day = ANY($1::date[]) ORDER BY day`,
+      [[d(1), d(2), d(3)]],
+      (r) => ({ day: r.day, source: r.source, asOf: r.as_of.getTime(), takenAt: r.taken_at.getTime() }),
+    );
+    const endOf = (n: number) => today.minus({ days: n - 1 }).toMillis();
+    expect(rows.map(({ day, source, asOf }) => ({ day, source, asOf }))).toEqual([
+      { day: d(3), source: 'reconstructed', asOf: endOf(3) },
+      { day: d(2), source: 'snapshot', asOf: endOf(2) },
+      { day: d(1), source: 'reconstructed', asOf: endOf(1) },
+    ]);
+    expect(rows[1]!.takenAt).toBe(frozenAt.taken_at.getTime());
+    const tasks = await t.db.one('SELECT count(*)::int AS n FROM kpi.snapshot_managers WHERE day = $1 AND open_tasks IS NOT NULL', [d(1)]);
+    expect(tasks.n).toBe(0);
   });
 });

@@ -14,8 +14,8 @@ export function register(program: Command): void {
     .command('snapshot')
     .description("freeze a day's per-manager and department figures (default: today in the account zone)")
     .option('--date <YYYY-MM-DD>', 'the day to freeze; days before yesterday can only be reconstructed')
-    .option('--from <YYYY-MM-DD>', 'back-fill: reconstruct every day from this one that has no snapshot yet')
-    .option('--to <YYYY-MM-DD>', 'last day of the back-fill (default: today)')
+    .option('--from <YYYY-MM-DD>', 'back-fill: reconstruct every day from this one that is not stored complete yet (tasks null)')
+    .option('--to <YYYY-MM-DD>', 'last day of the back-fill (default and latest: yesterday; today is live)')
     .action(async (opts: { date?: string; from?: string; to?: string }) => {
       const config = prepare();
       if (opts.date) parseDate(opts.date);
