@@ -145,6 +145,20 @@ describe('stored history: back-fill, incomplete days, deletions', () => {
     expect(row(await board(NOV28, '2026-11-24'), BORIS)).toMatchObject({ wonAmount: 130000, wonCount: 2 });
   });
 
+  it('deleting a deal closed long ago drops only the days up to the end of the month of its last change', async () => {
+    const around = async () => (await stored()).filter((d) => d >= '2026-10-30' && d < '2026-11-03');
+    await backfillSnapshots(t.db, at(NOV28), '2026-10-30', '2026-11-02');
+    expect(await around()).toEqual(['2026-10-30 reconstructed', '2026-10-31 reconstructed', '2026-11-01 reconstructed', '2026-11-02 reconstructed']);
+    expect(row(await board(NOV28, '2026-10-31'), BORIS)).toMatchObject({ wonAmount: 45000, wonCount: 1 });
+
+    // L15 (Boris, 45 000, created Sep 1, won Oct 10, nothing since) goes to the trash: October's days counted it,
+    // November's cannot have (it is neither in progress nor won in November), so they stay stored.
+    await t.db.none(markLeadsDeleted([{ id: 15, at: Date.parse('2026-11-28T09:00:00+03:00') / 1000 }])!.sql);
+    expect(await around()).toEqual(['2026-11-01 reconstructed', '2026-11-02 reconstructed']);
+    // Boris's October plan is 10 000: nothing won against it now.
+    expect(row(await board(NOV28, '2026-10-31'), BORIS)).toMatchObject({ planAmount: 10000, wonAmount: 0, wonCount: 0, completionPct: 0, band: 'red' });
+  });
+
   it('a deletion written while a day is being stored waits for it, then drops it', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
