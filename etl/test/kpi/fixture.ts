@@ -28,17 +28,10 @@ export const DINA = 104;
 export const SALES = 10;
 export const PARTNERS = 20;
 
-type Stage = [pipeline: number, status: number];
+export type Stage = [pipeline: number, status: number];
 
-export async function seed(db: Db): Promise<void> {
-  await db.none(`INSERT INTO amo.account (id, name, currency, timezone, raw) VALUES (1, 'Acme', 'RUB', 'Europe/Moscow', '{}')`);
-  await db.none(`INSERT INTO amo.users (id, name, is_active, raw) VALUES
-    (101, 'Anna', true, '{}'), (102, 'Boris', true, '{}'), (103, 'Carl', false, '{}'), (104, 'Dina', true, '{}')`);
-  await db.none(`INSERT INTO amo.pipelines (id, name, sort, is_main) VALUES (10, 'Sales', 1, true), (20, 'Partners', 2, false)`);
-  await db.none(`INSERT INTO amo.statuses (pipeline_id, id, name, sort, type) VALUES
-    (10, 1001, 'Incoming', 10, 1), (10, 1002, 'New', 20, 0), (10, 1003, 'Negotiation', 30, 0), (10, 142, 'Won', 10000, 0), (10, 143, 'Lost', 11000, 0),
-    (20, 2001, 'Incoming', 10, 1), (20, 2002, 'Qualify', 20, 0), (20, 142, 'Won', 10000, 0), (20, 143, 'Lost', 11000, 0)`);
-
+/** Writers of hand-built leads and their status moves (event ids ev001, ev002, … per writer). */
+export function leadWriters(db: Db) {
   const lead = (id: number, resp: number, price: number, [p, s]: Stage, created: string, extra: { closed?: string; deleted?: string } = {}) =>
     db.none(
       `INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, closed_at, deleted_at)
@@ -56,6 +49,20 @@ export async function seed(db: Db): Promise<void> {
         JSON.stringify([{ lead_status: { id: as, pipeline_id: ap } }]),
       ],
     );
+  return { lead, move };
+}
+
+
+export async function seed(db: Db): Promise<void> {
+  await db.none(`INSERT INTO amo.account (id, name, currency, timezone, raw) VALUES (1, 'Acme', 'RUB', 'Europe/Moscow', '{}')`);
+  await db.none(`INSERT INTO amo.users (id, name, is_active, raw) VALUES
+    (101, 'Anna', true, '{}'), (102, 'Boris', true, '{}'), (103, 'Carl', false, '{}'), (104, 'Dina', true, '{}')`);
+  await db.none(`INSERT INTO amo.pipelines (id, name, sort, is_main) VALUES (10, 'Sales', 1, true), (20, 'Partners', 2, false)`);
+  await db.none(`INSERT INTO amo.statuses (pipeline_id, id, name, sort, type) VALUES
+    (10, 1001, 'Incoming', 10, 1), (10, 1002, 'New', 20, 0), (10, 1003, 'Negotiation', 30, 0), (10, 142, 'Won', 10000, 0), (10, 143, 'Lost', 11000, 0),
+    (20, 2001, 'Incoming', 10, 1), (20, 2002, 'Qualify', 20, 0), (20, 142, 'Won', 10000, 0), (20, 143, 'Lost', 11000, 0)`);
+
+  const { lead, move } = leadWriters(db);
 
   // L1 Anna: won 00:30 Moscow on Nov 1 (Oct 31 21:30 UTC) -> November. Has an open task: tasks on closed deals do not count.
   await lead(1, ANNA, 100000, [SALES, 142], '2026-10-20T10:00:00+03:00', { closed: '2026-11-01T00:30:00+03:00' });

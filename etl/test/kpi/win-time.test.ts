@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Db } from '../../src/db';
 import { snapshotDay } from '../../src/kpi/snapshot';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { ANNA, BORIS, PARTNERS, SALES, testConfig } from './fixture';
+import { ANNA, BORIS, PARTNERS, SALES, leadWriters, testConfig, type Stage } from './fixture';
 import { ignoreTeardownErrors, serve } from './http';
 
 /**
@@ -14,7 +14,6 @@ import { ignoreTeardownErrors, serve } from './http';
  * own (Europe/Moscow, now frozen at 2026-11-27 15:00 Moscow like the main fixture), figures worked out by hand.
  */
 
-type Stage = [pipeline: number, status: number];
 
 /**
  * L21 Anna 100000: won Oct 15 in Sales, moved Nov 5 to Partners still won           -> October, never November.
@@ -32,38 +31,22 @@ async function seedMoves(db: Db): Promise<void> {
   await db.none(`INSERT INTO amo.statuses (pipeline_id, id, name, sort, type) VALUES
     (10, 1001, 'Incoming', 10, 1), (10, 1002, 'New', 20, 0), (10, 1003, 'Negotiation', 30, 0), (10, 142, 'Won', 10000, 0), (10, 143, 'Lost', 11000, 0),
     (20, 2001, 'Incoming', 10, 1), (20, 2002, 'Qualify', 20, 0), (20, 142, 'Won', 10000, 0), (20, 143, 'Lost', 11000, 0)`);
-  const lead = (id: number, resp: number, price: number, [p, s]: Stage, created: string, closed: string | null) =>
-    db.none(
-      `INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)`,
-      [id, `Lead ${id}`, price, resp, p, s, created, closed],
-    );
-  let seq = 0;
-  const move = (leadId: number, at: string, [bp, bs]: Stage, [ap, as]: Stage) =>
-    db.none(
-      `INSERT INTO amo.events (id, type, entity_id, entity_type, created_by, created_at, value_before, value_after)
-       VALUES ($1, 'lead_status_changed', $2, 'lead', 101, $3, $4, $5)`,
-      [
-        `mv${String(++seq).padStart(3, '0')}`, leadId, at,
-        JSON.stringify([{ lead_status: { id: bs, pipeline_id: bp } }]),
-        JSON.stringify([{ lead_status: { id: as, pipeline_id: ap } }]),
-      ],
-    );
-  await lead(21, ANNA, 100000, [PARTNERS, 142], '2026-10-01T10:00:00+03:00', '2026-10-15T10:00:00+03:00');
+  const { lead, move } = leadWriters(db);
+  await lead(21, ANNA, 100000, [PARTNERS, 142], '2026-10-01T10:00:00+03:00', { closed: '2026-10-15T10:00:00+03:00' });
   await move(21, '2026-10-15T10:00:00+03:00', [SALES, 1002], [SALES, 142]);
   await move(21, '2026-11-05T10:00:00+03:00', [SALES, 142], [PARTNERS, 142]);
-  await lead(22, BORIS, 70000, [PARTNERS, 142], '2026-09-01T10:00:00+03:00', '2026-10-28T10:00:00+03:00');
+  await lead(22, BORIS, 70000, [PARTNERS, 142], '2026-09-01T10:00:00+03:00', { closed: '2026-10-28T10:00:00+03:00' });
   await move(22, '2026-09-20T10:00:00+03:00', [SALES, 1003], [SALES, 142]);
   await move(22, '2026-09-25T10:00:00+03:00', [SALES, 142], [SALES, 1003]);
   await move(22, '2026-10-28T10:00:00+03:00', [SALES, 1003], [SALES, 142]);
   await move(22, '2026-11-03T10:00:00+03:00', [SALES, 142], [PARTNERS, 142]);
-  await lead(23, ANNA, 40000, [PARTNERS, 142], '2026-10-10T10:00:00+03:00', '2026-10-20T10:00:00+03:00');
+  await lead(23, ANNA, 40000, [PARTNERS, 142], '2026-10-10T10:00:00+03:00', { closed: '2026-10-20T10:00:00+03:00' });
   await move(23, '2026-11-04T10:00:00+03:00', [SALES, 142], [PARTNERS, 142]);
-  await lead(24, BORIS, 30000, [PARTNERS, 142], '2026-11-01T10:00:00+03:00', '2026-11-02T10:00:00+03:00');
+  await lead(24, BORIS, 30000, [PARTNERS, 142], '2026-11-01T10:00:00+03:00', { closed: '2026-11-02T10:00:00+03:00' });
   await move(24, '2026-11-06T10:00:00+03:00', [SALES, 142], [PARTNERS, 142]);
-  await lead(25, BORIS, 20000, [SALES, 142], '2026-10-20T10:00:00+03:00', '2026-11-10T10:00:00+03:00');
+  await lead(25, BORIS, 20000, [SALES, 142], '2026-10-20T10:00:00+03:00', { closed: '2026-11-10T10:00:00+03:00' });
   await move(25, '2026-11-10T10:00:00+03:00', [SALES, 1003], [SALES, 142]);
-  await lead(26, ANNA, 15000, [SALES, 1003], '2026-10-01T10:00:00+03:00', null);
+  await lead(26, ANNA, 15000, [SALES, 1003], '2026-10-01T10:00:00+03:00');
   await db.none(`INSERT INTO app.plans (month, manager_id, amount) VALUES ('2026-10-01', 101, 100000), ('2026-11-01', 101, 100000), ('2026-11-01', 102, 100000)`);
 }
 
