@@ -96,7 +96,8 @@ describe('Postgres panels and variables on real Postgres as the read-only role',
         ('events', '2026-11-27T10:00:00Z', '2026-11-27T10:03:00Z', 12, 0, 'HTTP 500 from amoCRM'),
         ('events', '2026-11-20T10:00:00Z', '2026-11-20T10:03:00Z', 99, 9, 'outside the range');
       INSERT INTO kpi.snapshot_days (day, pipeline_id, source, as_of) VALUES
-        ('2026-11-25', 0, 'snapshot', '2026-11-25T21:00:00Z'), ('2026-11-24', 0, 'reconstructed', '2026-11-24T21:00:00Z');
+        ('2026-11-25', 0, 'snapshot', '2026-11-25T21:00:00Z'), ('2026-11-24', 0, 'reconstructed', '2026-11-24T21:00:00Z'),
+        ('2026-11-22', 0, 'snapshot', '2026-11-22T12:00:00Z');
     `);
   });
   afterAll(() => t.drop());
@@ -141,6 +142,7 @@ describe('Postgres panels and variables on real Postgres as the read-only role',
     expect(await source('2026-11-24', 'all')).toBe('reconstructed');
     expect(await source('2026-11-23', 'all')).toBe('reconstructed'); // no snapshot row: computed from the history
     expect(await source('2026-11-25', '10')).toBe('reconstructed'); // snapshots are per pipeline
+    expect(await source('2026-11-22', 'all')).toBe('reconstructed'); // frozen at 15:00 Moscow, before the day ended
     const mapped = marker.fieldConfig.defaults.mappings[0].options;
     expect(mapped.snapshot.color).toBe('green');
     expect(mapped.reconstructed.color).toBe('orange');

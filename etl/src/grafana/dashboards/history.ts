@@ -29,10 +29,13 @@ function dateVariable(): Variable {
 /** Whether the chosen day's figures were frozen that evening or are rebuilt from the status history now. */
 function sourceMarker(): Json {
   const sql = [
-    "SELECT CASE WHEN bool_or(source = 'snapshot') THEN 'snapshot' ELSE 'reconstructed' END AS source",
-    'FROM kpi.snapshot_days',
-    "WHERE day = '${date:raw}'::date",
-    "  AND pipeline_id = coalesce(nullif(regexp_replace('${pipeline:raw}', '[^0-9]', '', 'g'), ''), '0')::bigint",
+    // A snapshot taken before its day ended (an on-demand one) is not the finished day: the API serves that day
+    // reconstructed until the worker replaces it, and so does this marker (the zone as the date list takes it).
+    "SELECT CASE WHEN bool_or(d.source = 'snapshot' AND d.as_of >= (d.day + 1)::timestamp AT TIME ZONE a.timezone)",
+    "            THEN 'snapshot' ELSE 'reconstructed' END AS source",
+    'FROM kpi.snapshot_days d CROSS JOIN (SELECT timezone FROM amo.account LIMIT 1) a',
+    "WHERE d.day = '${date:raw}'::date",
+    "  AND d.pipeline_id = coalesce(nullif(regexp_replace('${pipeline:raw}', '[^0-9]', '', 'g'), ''), '0')::bigint",
   ].join('\n');
   return panel(1, 'stat', 'Источник цифр', 'Snapshot (frozen at the end of that day) or reconstructed from the status history; reconstructed days have no task figures.', { x: 0, y: 0, w: 24, h: 4 }, {
     datasource: PG_DS,
