@@ -216,6 +216,18 @@ describe('provisioning files', () => {
     expect(compose.services.grafana.volumes).toContain(`./dashboards:${p.options.path}:ro`);
   });
 
+  it('alert rules and dashboards land in ONE Grafana folder: the same title, the dashboards finding it by title', () => {
+    const [p] = readYaml('provisioning/dashboards/amokpi.yaml').providers;
+    const ruleFolders = new Set<string>();
+    for (const f of listFiles('provisioning/alerting', /\.ya?ml$/)) for (const g of readYaml(f).groups ?? []) ruleFolders.add(g.folder);
+    expect([...ruleFolders]).toEqual([p.folder]);
+    // Alert provisioning runs before the dashboards and creates its folder by title with a generated uid.
+    // A provider with folderUid looks the folder up by that uid only, misses it and creates a second folder
+    // of the same title (grafana/grafana#125079); without it the provider finds the folder by title.
+    expect(p.folderUid ?? '').toBe('');
+    expect(p.options.foldersFromFilesStructure).not.toBe(true); // would ignore `folder`
+  });
+
   it('alert rules: required fields, conditions and expressions wired, data sources and panels exist, thresholds as documented', () => {
     const rules = provisionedRules();
     expect(rules.map((r) => r.uid).sort()).toEqual([...ALERT_RULE_UIDS].sort());
