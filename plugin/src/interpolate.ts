@@ -20,11 +20,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Multi-value variables come back comma-joined so one field can carry several ids. */
 const joinValues = (value: unknown): string => (Array.isArray(value) ? value.join(',') : String(value ?? ''));
 
-export function interpolateText(text: string | undefined, templateSrv: TemplateSrv, scopedVars: ScopedVars): string {
-  if (!text) {
+/**
+ * `text` is typed as a string, but a saved query that bypassed migrateQuery may hold a number (`"managerId": 11`
+ * in hand-written JSON); Grafana's TemplateSrv.replace calls target.replace(), so only a string goes to it.
+ */
+export function interpolateText(text: string | number | null | undefined, templateSrv: TemplateSrv, scopedVars: ScopedVars): string {
+  if (text === undefined || text === null || text === '') {
     return '';
   }
-  return templateSrv.replace(text, scopedVars, joinValues).trim();
+  return templateSrv.replace(String(text), scopedVars, joinValues).trim();
 }
 
 function parseIds(raw: string, what: string, original: string): number[] | undefined {

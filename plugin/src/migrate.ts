@@ -18,11 +18,21 @@ function queryTypeOf(value: unknown): QueryType | undefined {
   return typeof value === 'string' ? QUERY_TYPE_ALIASES[value.trim().toLowerCase()] : undefined;
 }
 
-function idText(value: unknown): string | undefined {
+/** Text as the editor stores it: a trimmed string, a finite number as its digits; anything else is absent. */
+function text(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     return String(value);
   }
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** An id field: like text(), and a JSON array of ids ([11, 12]) as the comma-joined form a multi-value variable gives. */
+function idText(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    const parts = value.map(text).filter((p): p is string => p !== undefined);
+    return parts.length ? parts.join(',') : undefined;
+  }
+  return text(value);
 }
 
 /** A number, or a string holding one ("50" in hand-written JSON); anything else (blank, "abc") is absent. */
@@ -37,20 +47,24 @@ function wholeNumber(value: unknown): number | undefined {
 }
 
 // Provisioning files are written by hand, often with version 1 copied from an exported panel: a number
-// typed as a string ("50", "") or null must still become a number or nothing there.
+// typed as a string ("50", "") or null must still become a number or nothing there, and an id or date
+// typed as a number (`"managerId": 11`) or null must become text or nothing (interpolation reads text).
 const NUMERIC_FIELDS = ['minDays', 'limit'] as const;
-const hasTextNumbers = (saved: Record<string, unknown>) =>
-  NUMERIC_FIELDS.some((k) => typeof saved[k] === 'string' || saved[k] === null);
+const TEXT_FIELDS = ['managerId', 'pipelineId', 'date'] as const;
+const needsNormalising = (saved: Record<string, unknown>) =>
+  NUMERIC_FIELDS.some((k) => typeof saved[k] === 'string' || saved[k] === null) ||
+  TEXT_FIELDS.some((k) => k in saved && saved[k] !== undefined && typeof saved[k] !== 'string');
 
 /**
  * Brings a saved query up to QUERY_VERSION (Infinity's pattern), so the model can change without
  * breaking saved dashboards. Version 0 is anything saved without a version: the scaffold's
  * {queryText, constant}, hand-written provisioning JSON with numeric ids, "stale-deals" spellings.
- * A current query passes through as the same object unless a number in it is still text (or null).
+ * A current query passes through as the same object unless a number in it is still text, an id or date
+ * is not text, or one of them is null.
  */
 export function migrateQuery(query: object): AmokpiQuery {
   const saved = query as Record<string, unknown>;
-  if (saved.version === QUERY_VERSION && !hasTextNumbers(saved)) {
+  if (saved.version === QUERY_VERSION && !needsNormalising(saved)) {
     return query as AmokpiQuery;
   }
   const { queryText, constant: _constant, pipelineId, managerId, minDays, limit, date, ...rest } = saved;
@@ -61,7 +75,7 @@ export function migrateQuery(query: object): AmokpiQuery {
     // Kept as written (0, 2.5, 20000 included): resolveQuery then names the field and its range, where
     // silently clamping would show a different number of rows than the file asks for.
     limit: numberOf(limit),
-    date: typeof date === 'string' && date.trim() !== '' ? date.trim() : undefined,
+    date: text(date),
   };
   return {
     ...rest,

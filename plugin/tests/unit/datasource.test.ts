@@ -380,6 +380,16 @@ describe('test data source, variables, migrations on the way in', () => {
     expect(params(calls.find((c) => c.includes('stale-deals'))!)).toEqual({ minDays: '0', limit: '50' });
   });
 
+  it('runs a hand-written version-1 query whose manager and pipeline ids are numbers', async () => {
+    const { ds, calls } = setup();
+    const written = { refId: 'A', version: 1, queryType: 'staleDeals', managerId: 11, pipelineId: 7 } as unknown as AmokpiQuery;
+    const res = await ds.query({ ...request([]), targets: [written] });
+    expect(res.errors).toBeUndefined();
+    expect(params(calls.find((c) => c.includes('stale-deals'))!)).toEqual({ minDays: '0', managerId: '11', pipelineId: '7' });
+    const [q] = ds.interpolateVariablesInQueries([written], {});
+    expect(q).toMatchObject({ managerId: '11', pipelineId: '7' });
+  });
+
   it('interpolateVariablesInQueries replaces variables for Explore and the inspector', () => {
     const vars = new FakeTemplateSrv([{ name: 'manager', current: '12' }]);
     const { ds } = setup({}, vars);

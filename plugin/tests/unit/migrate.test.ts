@@ -49,6 +49,27 @@ describe('migrateQuery', () => {
     expect(migrateQuery(current)).toBe(current);
   });
 
+  it('also turns numeric ids and a non-text date of a version-1 query into text (hand-written provisioning JSON)', () => {
+    expect(migrateQuery({ refId: 'A', version: 1, queryType: 'managers', managerId: 11, pipelineId: 7 })).toEqual({
+      refId: 'A',
+      version: 1,
+      queryType: 'managers',
+      managerId: '11',
+      pipelineId: '7',
+    });
+    // Several ids written as a JSON array become the comma-joined form a multi-value variable gives.
+    expect(migrateQuery({ refId: 'A', version: 1, queryType: 'tasks', managerId: [11, '12'] }).managerId).toBe('11,12');
+    for (const absent of [null, true, {}, Number.NaN]) {
+      expect(migrateQuery({ refId: 'A', version: 1, queryType: 'department', pipelineId: absent, date: absent })).toEqual({
+        refId: 'A',
+        version: 1,
+        queryType: 'department',
+      });
+    }
+    // resolveQuery then names the field: 'Date "20260316" is ..., not a date like 2026-03-31.'
+    expect(migrateQuery({ refId: 'A', version: 1, queryType: 'department', date: 20260316 }).date).toBe('20260316');
+  });
+
   it('defaults an unknown or missing type to plan completion and keeps variables as they are', () => {
     expect(migrateQuery({ refId: 'A', queryType: 'nonsense', managerId: '$manager', date: '${asof}' })).toEqual({
       refId: 'A',
