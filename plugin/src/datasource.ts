@@ -39,9 +39,24 @@ import { migrateQuery } from './migrate';
 import { describeAge } from './status';
 import { AmokpiOptions, AmokpiQuery, DEFAULT_QUERY } from './types';
 
+/** What rarely changes about the account (KPI.md): kept for the life of the data source instance. */
+interface AccountInfo {
+  timezone: string | null;
+  currency: string | null;
+}
+
+/**
+ * The server's clock as an offset from the browser's, so it keeps running in a tab left open for days. Re-read
+ * at most this often: the offset is exact for a running clock, and a clock frozen by AMOKPI_NOW drifts by no more.
+ */
+const CLOCK_MAX_AGE_MS = 60_000;
+
 export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   readonly api: AmokpiClient;
-  private account?: Promise<Status>;
+  private account?: Promise<AccountInfo>;
+  /** serverNow − Date.now() (null: the server gave no "now"), and when (browser clock) it was measured. */
+  private clock?: { offset: number | null; measuredAt: number };
+  private clockReading?: Promise<Status>;
 
   constructor(
     instanceSettings: DataSourceInstanceSettings<AmokpiOptions>,
@@ -149,10 +164,15 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   /** "As of" when the query leaves the date empty: the end of the dashboard range, as a day in the account zone. */
   private async asOfDate(request: DataQueryRequest<AmokpiQuery>): Promise<string | undefined> {
     // A range ending now or later ("today", "this month") means today, and the server knows today
-    // best (its clock may be frozen by AMOKPI_NOW); it refuses dates after it.
+    // best (its clock may be frozen by AMOKPI_NOW); it refuses dates after it. "now", "now/d", "now/M"…
+    // end now or later whatever the clocks say.
+    const rawTo = request.range.raw.to;
+    if (typeof rawTo === 'string' && /^now(\/\w+)?$/.test(rawTo.trim())) {
+      return undefined;
+    }
     const account = await this.accountInfo();
-    const now = Math.min(Date.now(), account?.now ?? Infinity);
-    if (request.range.raw.to === 'now' || request.range.to.valueOf() >= now) {
+    const now = Math.min(Date.now(), (await this.serverNow()) ?? Infinity);
+    if (request.range.to.valueOf() >= now) {
       return undefined;
     }
     return this.day(request.range.to, account?.timezone ?? request.timezone ?? 'browser');
@@ -167,19 +187,48 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
     return (await this.accountInfo())?.timezone ?? request.timezone ?? 'browser';
   }
 
-  status(): Promise<Status> {
-    return this.api.get('/api/v1/status', {}, statusSchema);
+  /** GET /status; every answer also re-measures the server clock (see serverNow). */
+  async status(): Promise<Status> {
+    const sent = Date.now();
+    const status = await this.api.get('/api/v1/status', {}, statusSchema);
+    const received = Date.now();
+    // The server read its clock somewhere between sending and receiving: take the middle.
+    const local = (sent + received) / 2;
+    const serverNow = status.now;
+    this.clock = { offset: serverNow !== null && Number.isFinite(serverNow) ? serverNow - local : null, measuredAt: received };
+    return status;
   }
 
-  /** Zone and currency change rarely: ask once per data source instance, retry after a failure. */
-  private async accountInfo(): Promise<Status | undefined> {
-    this.account ??= this.status();
+  /**
+   * Zone and currency change rarely: ask once per data source instance, retry after a failure. Only these
+   * are kept; the server's "now" in the same answer is not (serverNow keeps it running instead).
+   */
+  private async accountInfo(): Promise<AccountInfo | undefined> {
+    this.account ??= this.status().then(accountOf);
     try {
       return await this.account;
     } catch {
       this.account = undefined;
       return undefined;
     }
+  }
+
+  /**
+   * The server's "now" (epoch ms) as of this moment: the browser clock plus the offset measured at the last
+   * /status, re-read when that is older than CLOCK_MAX_AGE_MS. Undefined when the server gives no "now" or
+   * was never reached.
+   */
+  private async serverNow(): Promise<number | undefined> {
+    if (!this.clock || Date.now() - this.clock.measuredAt > CLOCK_MAX_AGE_MS) {
+      this.clockReading ??= this.status().finally(() => (this.clockReading = undefined));
+      try {
+        await this.clockReading;
+      } catch {
+        // Unreachable just now: the last offset (if any) still holds for a running clock.
+      }
+    }
+    const offset = this.clock?.offset;
+    return offset === null || offset === undefined ? undefined : Date.now() + offset;
   }
 
   /** "$name" of every dashboard variable, offered in the editor's manager and pipeline pickers. */
@@ -214,10 +263,14 @@ export class DataSource extends DataSourceApi<AmokpiQuery, AmokpiOptions> {
   async testDatasource() {
     try {
       const status = await this.status();
-      this.account = Promise.resolve(status);
+      this.account = Promise.resolve(accountOf(status));
       return { status: 'success', message: `Connected to amokpi: ${describeAge(status.lagSeconds)}.` };
     } catch (err) {
       return { status: 'error', message: err instanceof Error ? err.message : String(err) };
     }
   }
+}
+
+function accountOf(status: Status): AccountInfo {
+  return { timezone: status.timezone, currency: status.currency };
 }

@@ -127,6 +127,57 @@ describe('managers query', () => {
     expect(params(calls.find((c) => c.includes('/kpi/department'))!)).toEqual({});
   });
 
+  describe('a browser tab left open for days (one data source instance)', () => {
+    let clock = 0;
+    beforeEach(() => jest.spyOn(Date, 'now').mockImplementation(() => clock));
+    afterEach(() => jest.restoreAllMocks());
+    // The API's clock is the real one: its "now" is the moment it answers.
+    const live = () => ({ ...fx.status, now: new Date(Date.now()).toISOString() });
+    // Grafana's "Today" (now/d) and "Yesterday" (now-1d/d), as days in Moscow (UTC+3).
+    const today = (day: string) => [{ queryType: 'department' as const }].map((t) => ({ t, range: { from: `${day}T00:00:00+03:00`, to: `${day}T23:59:59.999+03:00` }, raw: 'now/d' }))[0];
+    const yesterday = (day: string) => ({ ...today(day), raw: 'now-1d/d' });
+    const ask = async (ds: DataSource, calls: string[], q: ReturnType<typeof today>) => {
+      const n = calls.length;
+      const res = await ds.query(request([q.t], q.range, q.raw));
+      expect(res.errors).toBeUndefined();
+      return params(calls.slice(n).find((c) => c.includes('/kpi/department'))!).date ?? null;
+    };
+
+    it('"Yesterday" after midnight asks for yesterday, not the server\'s today', async () => {
+      clock = Date.parse('2026-03-16T20:00:00Z'); // 23:00 in Moscow
+      const { ds, calls } = setup({ '/api/v1/status': live });
+      expect(await ask(ds, calls, today('2026-03-16'))).toBeNull();
+      expect(await ask(ds, calls, yesterday('2026-03-15'))).toBe('2026-03-15');
+      clock = Date.parse('2026-03-17T06:00:00Z'); // 09:00 the next morning, same tab
+      expect(await ask(ds, calls, yesterday('2026-03-16'))).toBe('2026-03-16');
+      expect(await ask(ds, calls, today('2026-03-17'))).toBeNull();
+    });
+
+    it('zone and currency are asked once; the server clock is kept as an offset and re-read at most once a minute', async () => {
+      // A server clock 10 minutes behind the browser's.
+      const { ds, calls } = setup({ '/api/v1/status': () => ({ ...fx.status, now: new Date(Date.now() - 10 * 60_000).toISOString() }) });
+      const statusCalls = () => calls.filter((c) => c.endsWith('/api/v1/status')).length;
+      clock = Date.parse('2026-03-16T20:45:00Z');
+      expect(await ask(ds, calls, today('2026-03-16'))).toBeNull();
+      expect(statusCalls()).toBe(1);
+      clock += 30_000;
+      expect(await ask(ds, calls, yesterday('2026-03-15'))).toBe('2026-03-15');
+      expect(statusCalls()).toBe(1);
+      // 00:09:45 in Moscow for the browser, 23:59:45 for the server: the 16th is still its today.
+      clock = Date.parse('2026-03-16T21:09:45Z');
+      expect(await ask(ds, calls, yesterday('2026-03-16'))).toBeNull();
+      expect(statusCalls()).toBe(2);
+      // 30 s later, without asking again, the server is known to be past its midnight.
+      clock += 30_000;
+      expect(await ask(ds, calls, yesterday('2026-03-16'))).toBe('2026-03-16');
+      expect(statusCalls()).toBe(2);
+      // Currency (and zone) still come from the first answer; no new request for them.
+      const frame: DataFrame = (await ds.query(request([{ queryType: 'managers' }], undefined, 'now'))).data[0];
+      expect(field(frame, 'wonAmount').config.unit).toBe('currencyRUB');
+      expect(statusCalls()).toBe(2);
+    });
+  });
+
   it('interpolates $pipeline and a date variable, and filters rows by a multi-value $manager', async () => {
     const vars = new FakeTemplateSrv([
       { name: 'pipeline', current: '7' },
