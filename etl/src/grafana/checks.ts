@@ -10,8 +10,11 @@ export interface Check {
 }
 
 export interface GrafanaInfo {
-  version: string;
+  /** undefined: hidden by `[auth.anonymous] hide_version` and not named by /api/frontend/settings either. */
+  version?: string;
   orgId: number;
+  /** Set when the minimum-version check could not be made: a `skipped` line for the report. */
+  versionCheck?: Check;
 }
 
 /** Numeric major.minor.patch of a Grafana version string ("12.4.0", "13.0.0-pre", "12.3.1+security-01"). */
@@ -28,7 +31,15 @@ export function versionAtLeast(v: string, min: string): boolean {
   return true;
 }
 
-const health = z.object({ version: z.string(), database: z.string().optional() }).passthrough();
+// Grafana leaves version and commit out of /api/health when `[auth.anonymous] hide_version = true`
+// (grafana pkg/api/health.go); `database` is always there, so one of the two marks a Grafana answer.
+const health = z
+  .object({ version: z.string().optional(), database: z.string().optional() })
+  .passthrough()
+  .refine((h) => h.version !== undefined || h.database !== undefined);
+// The same setting blanks buildInfo.version in /api/frontend/settings only for callers that are not signed
+// in (grafana pkg/api/frontendsettings.go: hideVersion = AnonymousHideVersion && !IsSignedIn).
+const frontendSettings = z.object({ buildInfo: z.object({ version: z.string().optional() }).passthrough() }).passthrough();
 const org = z.object({ id: z.number().int() }).passthrough();
 const datasource = z.object({ uid: z.string(), type: z.string(), name: z.string().optional() }).passthrough();
 const dashboard = z.object({ dashboard: z.object({ uid: z.string(), title: z.string().optional() }).passthrough() }).passthrough();
@@ -36,6 +47,8 @@ const dashboard = z.object({ dashboard: z.object({ uid: z.string(), title: z.str
 /**
  * Grafana is up, new enough for the plugin, and accepts the credential. /api/health needs no login,
  * so the credential is proved by /api/org, which also names the org (the playlist API's namespace).
+ * When /api/health hides the version, the signed-in /api/frontend/settings names it; when neither does,
+ * the minimum-version check is skipped and reported as such rather than failing the set-up.
  */
 export async function probeGrafana(client: GrafanaClient): Promise<GrafanaInfo> {
   const h = await client.call('GET', '/api/health');
@@ -43,14 +56,31 @@ export async function probeGrafana(client: GrafanaClient): Promise<GrafanaInfo> 
   if (h.status !== 200 || !parsed.success) {
     throw new GrafanaError(`${client.baseUrl} does not look like Grafana (GET /api/health answered ${h.status}: ${describeBody(h.body)})`);
   }
-  const version = parsed.data.version;
-  if (!versionAtLeast(version, MIN_GRAFANA_VERSION)) {
+  const version = parsed.data.version || (await versionFromSettings(client));
+  if (version !== undefined && !versionAtLeast(version, MIN_GRAFANA_VERSION)) {
     throw new GrafanaError(
       `Grafana ${version} at ${client.baseUrl} is too old: the ${PLUGIN_ID} plugin needs Grafana ${MIN_GRAFANA_VERSION} or newer (docker-compose.yml pins a suitable image)`,
     );
   }
   const o = org.safeParse(await client.expect([200], 'GET', '/api/org'));
-  return { version, orgId: o.success ? o.data.id : 1 };
+  const info: GrafanaInfo = { version, orgId: o.success ? o.data.id : 1 };
+  if (version === undefined) {
+    info.versionCheck = {
+      what: 'Grafana version',
+      ok: null,
+      detail:
+        'not checked: /api/health hides it ([auth.anonymous] hide_version = true) and /api/frontend/settings did not name it; ' +
+        `the ${PLUGIN_ID} plugin needs Grafana ${MIN_GRAFANA_VERSION} or newer`,
+    };
+  }
+  return info;
+}
+
+/** buildInfo.version of /api/frontend/settings (needs the credential); undefined if it is not there. */
+async function versionFromSettings(client: GrafanaClient): Promise<string | undefined> {
+  const r = await client.call('GET', '/api/frontend/settings', undefined, { forbiddenIsAnswer: true });
+  const s = r.status === 200 ? frontendSettings.safeParse(r.body) : undefined;
+  return s?.success && s.data.buildInfo.version ? s.data.buildInfo.version : undefined;
 }
 
 /** Are the provisioned data sources, the plugin, the dashboards and the alert rules all there? */

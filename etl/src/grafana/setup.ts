@@ -13,6 +13,7 @@ export interface SetupOptions {
 }
 
 export interface SetupReport {
+  /** "(version hidden)" when Grafana does not tell it (then a `Grafana version` check says it was skipped). */
   version: string;
   playlist: PlaylistResult;
   checks: Check[];
@@ -28,10 +29,10 @@ export async function grafanaSetup(opts: SetupOptions): Promise<SetupReport> {
     const info = await probeGrafana(client);
     // Org 1 is the app platform's "default" namespace; other orgs are "org-<id>".
     const namespace = info.orgId === 1 ? 'default' : `org-${info.orgId}`;
-    const checks = await checkProvisioned(client, ALERT_RULE_UIDS);
+    const checks = [...(info.versionCheck ? [info.versionCheck] : []), ...(await checkProvisioned(client, ALERT_RULE_UIDS))];
     const playlist = await upsertPlaylist(client, PLAYLIST_UID, tvPlaylist(opts.interval), namespace);
     return {
-      version: info.version,
+      version: info.version ?? '(version hidden)',
       playlist,
       checks,
       kioskUrl: kioskUrl(opts.publicUrl ?? opts.url, playlist.uid),

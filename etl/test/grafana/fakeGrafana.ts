@@ -16,6 +16,13 @@ export interface FakeGrafanaOptions {
   alertRules?: string[];
   pluginLoaded?: boolean;
   orgId?: number;
+  /**
+   * `[auth.anonymous] hide_version = true`: /api/health leaves out version and commit. /api/frontend/settings
+   * still names the version to a signed-in caller (buildInfo.version), unless `settingsVersion` says otherwise.
+   */
+  hideVersion?: boolean;
+  /** buildInfo.version of /api/frontend/settings (default: `version`); '' = blank, as to an anonymous caller. */
+  settingsVersion?: string;
 }
 
 export interface StoredPlaylist {
@@ -59,8 +66,10 @@ export async function startFakeGrafana(opts: FakeGrafanaOptions = {}): Promise<F
     alertRules: ['amokpi-overdue-tasks', 'amokpi-leads-without-tasks', 'amokpi-stale-data'],
     pluginLoaded: true,
     orgId: 1,
+    hideVersion: false,
     ...opts,
   };
+  const settingsVersion = opts.settingsVersion ?? o.version;
   const requests: FakeGrafana['requests'] = [];
   const violations: string[] = [];
   const playlists = new Map<string, StoredPlaylist>();
@@ -92,8 +101,14 @@ export async function startFakeGrafana(opts: FakeGrafanaOptions = {}): Promise<F
       }
       requests.push({ method, path: url.pathname + url.search, body });
 
-      if (method === 'GET' && url.pathname === '/api/health') return send(200, { commit: 'abc', database: 'ok', version: o.version });
+      if (method === 'GET' && url.pathname === '/api/health') {
+        return send(200, o.hideVersion ? { database: 'ok' } : { commit: 'abc', database: 'ok', version: o.version });
+      }
       if (req.headers.authorization !== `Bearer ${o.token}`) return send(401, { message: 'invalid API key' });
+
+      if (method === 'GET' && url.pathname === '/api/frontend/settings') {
+        return send(200, { appUrl: 'http://localhost:3000/', buildInfo: { version: settingsVersion, commit: settingsVersion ? 'abc' : '', env: 'production', edition: 'Open Source' } });
+      }
 
       if (method === 'GET' && url.pathname === '/api/org') return send(200, { id: o.orgId, name: 'Main Org.' });
       let m = /^\/api\/plugins\/([^/]+)\/settings$/.exec(url.pathname);

@@ -122,6 +122,37 @@ describe('amokpi grafana setup against a stand-in Grafana', () => {
     expect(g.requests.map((r) => r.path)).toEqual(['/api/health']);
   });
 
+  describe('[auth.anonymous] hide_version = true (no version in /api/health)', () => {
+    it('reads the version from the authenticated /api/frontend/settings and goes on', async () => {
+      g = await startFakeGrafana({ hideVersion: true, version: '12.4.1' });
+      const r = await grafanaSetup({ url: g.url, auth: { token: TOKEN } });
+      expect(r.version).toBe('12.4.1');
+      expect(r.missing).toEqual([]);
+      expect(r.checks.every((c) => c.ok === true)).toBe(true);
+      expect(r.playlist.action).toBe('created');
+      expect(g.requests.map((q) => q.path).slice(0, 2)).toEqual(['/api/health', '/api/frontend/settings']);
+    });
+
+    it('still refuses an old Grafana found that way, before anything is written', async () => {
+      g = await startFakeGrafana({ hideVersion: true, version: '11.6.3' });
+      const err = await grafanaSetup({ url: g.url, auth: { token: TOKEN } }).catch((e) => e);
+      expect(err).toBeInstanceOf(GrafanaError);
+      expect(err.message).toMatch(/Grafana 11\.6\.3 .* is too old/);
+      expect(g.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    });
+
+    it('when no endpoint names the version: goes on, reporting the minimum-version check as skipped', async () => {
+      g = await startFakeGrafana({ hideVersion: true, settingsVersion: '' });
+      const r = await grafanaSetup({ url: g.url, auth: { token: TOKEN } });
+      expect(r.version).toBe('(version hidden)');
+      expect(r.missing).toEqual([]);
+      expect(r.playlist.action).toBe('created');
+      const check = r.checks.find((c) => c.what === 'Grafana version')!;
+      expect(check.ok).toBeNull();
+      expect(check.detail).toMatch(/not checked: .*hide_version.*needs Grafana 12\.3\.0 or newer/);
+    });
+  });
+
   it('something that is not Grafana is named as such', async () => {
     g = await startFakeGrafana();
     const err = await grafanaSetup({ url: `${g.url}/nothing-here`, auth: { token: TOKEN } }).catch((e) => e);
@@ -154,6 +185,14 @@ describe('amokpi grafana setup against a stand-in Grafana', () => {
       expect(stdout).toMatch(/^playlist amokpi-tv: created \(playlist\.grafana\.app\/v1\)$/m);
       expect(stdout).toContain('http://tv:3000/playlists/play/amokpi-tv?kiosk&autofitpanels&_dash.hideTimePicker=true');
       expect(stdout).toContain("chromium --kiosk --noerrdialogs --disable-infobars --force-device-scale-factor=1.5 'http://tv:3000/playlists/play/amokpi-tv?kiosk&autofitpanels");
+    });
+
+    it('with the version hidden everywhere: a "skipped  Grafana version" line, exit 0', async () => {
+      g = await startFakeGrafana({ hideVersion: true, settingsVersion: '' });
+      const { stdout } = await run(process.execPath, [cli, 'grafana', 'setup', '--url', g.url], { env: env({ GRAFANA_TOKEN: TOKEN }) });
+      expect(stdout).toMatch(/^Grafana \(version hidden\) at http:\/\/127\.0\.0\.1:\d+$/m);
+      expect(stdout).toMatch(/^skipped +Grafana version: not checked: /m);
+      expect(stdout).toMatch(/^playlist amokpi-tv: created/m);
     });
 
     it('a wrong token: exit 1, one line on stderr naming the problem, the token masked', async () => {
