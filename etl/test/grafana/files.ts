@@ -36,6 +36,8 @@ export interface ProvisionedRule {
   dashboardUid?: string;
   panelId?: number;
   noDataState?: string;
+  execErrState?: string;
+  for?: string;
 }
 
 /** Every alert rule of every file in provisioning/alerting. */

@@ -4,7 +4,7 @@ import { ALERT_RULE_UIDS, ALERT_THRESHOLDS, DASHBOARDS, DATASOURCES, PLAYLIST_UI
 import { GRAFANA_DB_ROLE } from '../../src/grafana/dbRole';
 import { DASHBOARDS_DIR } from '../../src/grafana/board';
 import { buildDashboards, pluginDisplayNamesUsed, syncDashboardFiles } from '../../src/grafana/dashboards';
-import { REPO, listFiles, provisionedRules, readJson, readYaml } from './files';
+import { REPO, listFiles, provisionedRules, readJson, readYaml, rule } from './files';
 
 const pluginFile = (rel: string) => fs.readFileSync(path.join(REPO, 'plugin/src', rel), 'utf8');
 
@@ -261,6 +261,22 @@ describe('provisioning files', () => {
     for (const uid of ['amokpi-overdue-tasks', 'amokpi-leads-without-tasks']) {
       expect(rules.find((r) => r.uid === uid)!.data[0]!.model.rawSql).toMatch(/ AS manager,/);
     }
+  });
+
+  it('alert states: valid values; a data-source error of the stale-data rule (Postgres login not set yet, a restart) does not page', () => {
+    const rules = provisionedRules();
+    for (const r of rules) {
+      // grafana.md §5.5; a blank execErrState would mean Alerting.
+      expect(['NoData', 'Alerting', 'OK', 'KeepLast']).toContain(r.noDataState);
+      expect(['Error', 'Alerting', 'OK', 'KeepLast']).toContain(r.execErrState);
+      expect(r.for).toMatch(/^\d+[smh]$/);
+    }
+    // Error would fire a DatasourceError notification at the first failed evaluation whatever `for` says;
+    // KeepLast keeps the last state (Normal at first start), so only real staleness pages.
+    const stale = rule('amokpi-stale-data');
+    expect(stale.execErrState).toBe('KeepLast');
+    // Never synced or no sync row at all still pages (the SQL answers 1e6 minutes rather than no data).
+    expect(stale.noDataState).toBe('Alerting');
   });
 
   it('contact points from the environment, a policy routing to them, a template naming manager, figure and board', () => {
