@@ -62,8 +62,12 @@ const shared = {
 let loaded;
 const define = (deps, factory) => {
   const args = deps.map((d) => {
-    if (d === 'module') return { uri: 'public/plugins/amokpi-sales-datasource/module.js' };
-    if (!shared[d]) throw new Error(`module.js requests ${d}, which Grafana does not share`);
+    if (d === 'module') {
+      return { uri: 'public/plugins/amokpi-sales-datasource/module.js' };
+    }
+    if (!shared[d]) {
+      throw new Error(`module.js requests ${d}, which Grafana does not share`);
+    }
     return shared[d]();
   });
   loaded = { deps, exports: factory(...args) };
