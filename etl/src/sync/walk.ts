@@ -105,14 +105,23 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
 
 export interface IdOrderState {
   maxSeen?: number;
-  /** A walk in progress: its lower bound, the next page number and the highest updated_at seen so far. */
-  walk?: { from: number; page: number; top?: number };
+  /**
+   * A walk in progress: its lower bound, the next page number, the highest updated_at seen so far and when it
+   * began (the worker's wall clock, Unix s).
+   */
+  walk?: { from: number; page: number; top?: number; start?: number };
 }
 
 /**
  * Tasks: filter by updated_at but ordered by id (amoCRM cannot sort tasks by updated_at). With an open
- * upper bound a task edited mid-walk keeps its place, new ones append at the end, so plain page numbers
- * are stable; the cursor is committed as "page N of the walk from F" and becomes max(updated_at) at the end.
+ * upper bound a task edited mid-walk keeps its place, new ones append at the end, so page numbers are usable;
+ * the cursor is committed as "page N of the walk from F".
+ *
+ * A task on a page already read that changes while the walk goes on (or while a stopped walk waits to be
+ * resumed) is behind the walk, and the highest updated_at the walk sees may be far past it. So the walk ends
+ * with maxSeen = min(highest updated_at seen, walk start − overlap): the next run re-reads everything changed
+ * since the walk began. The start is the worker's wall clock (ReadContext.wallNow), which only ever holds the
+ * data-derived cursor back, never moves it forward; a resumed walk keeps the start of the walk it resumes.
  */
 export async function* idOrderWalk<T extends { updated_at: number }>(
   ctx: ReadContext,
@@ -121,6 +130,8 @@ export async function* idOrderWalk<T extends { updated_at: number }>(
 ): AsyncGenerator<StreamPage<T>, void, undefined> {
   const prev = ctx.mode === 'full' ? undefined : state;
   const from = prev?.walk?.from ?? startOf(prev?.maxSeen);
+  // A walk stored before its start was recorded: assume it began at its lower bound (re-reads more, skips nothing).
+  const start = prev?.walk ? (prev.walk.start ?? prev.walk.from) : ctx.wallNow;
   let page = prev?.walk?.page ?? 1;
   let top = prev?.walk?.top ?? prev?.maxSeen;
   const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { id: 'asc' }, limit: spec.limit, page };
@@ -129,10 +140,11 @@ export async function* idOrderWalk<T extends { updated_at: number }>(
     const kept = items.filter((it) => it.updated_at >= from);
     for (const it of kept) if (top == null || it.updated_at > top) top = it.updated_at;
     page++;
-    yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, page, top } } satisfies IdOrderState };
+    yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, page, top, start } } satisfies IdOrderState };
     if (ctx.signal?.aborted) return;
   }
-  yield { items: [], state: { maxSeen: top } satisfies IdOrderState, progress: 1 };
+  const maxSeen = top == null ? undefined : Math.min(top, start - OVERLAP_SECONDS);
+  yield { items: [], state: { maxSeen } satisfies IdOrderState, progress: 1 };
 }
 
 export interface DescendingState {
