@@ -4,7 +4,8 @@ import type { Statement } from './types';
 /**
  * Lead deletion is learned by several routes (trash, lead_deleted/lead_restored events, the full pass's set
  * difference) in no guaranteed order, so each rule compares instants instead of trusting arrival order.
- * Current-state routes (the trash, a complete list) are authoritative as of the moment they were read.
+ * The trash is authoritative as of the moment it was read; the full pass's set difference (confirmed by a look-up
+ * by id) only knows that a lead went after it was last seen alive, and is stamped with that instant.
  * Events are history: a deletion event sticks only if it is strictly newer than the last time the lead was
  * seen alive (its updated_at), so a deletion and a restoration within one second cannot resurrect a zombie;
  * a restoration clears a deletion that is not newer than itself. KPI views filter on amo.leads.deleted_at, which is how the
@@ -24,6 +25,22 @@ export function markLeadsDeleted(pairs: Array<{ id: number; at: number }>): Stat
        FROM (SELECT id, to_timestamp(max(at)) AS at FROM unnest($1::bigint[], $2::float8[]) AS u(id, at) GROUP BY id) AS v
       WHERE t.id = v.id AND (t.deleted_at IS NULL OR t.deleted_at < v.at)`,
     [pairs.map((p) => p.id), pairs.map((p) => p.at)],
+  );
+  return { sql, counts: 'deleted' };
+}
+
+/**
+ * Marks leads deleted that the full pass's set difference found and amoCRM confirmed it no longer lists. When
+ * they went is unknown (only that it was after they were last seen alive), so the mark is stamped with the
+ * stored updated_at: a later sighting in the live list (upsert: deleted_at <= updated_at clears it) or a
+ * restoration event undoes a wrong mark, and a lead_deleted event (newer) or the trash replaces it.
+ */
+export function markLeadsUnlisted(ids: number[]): Statement | null {
+  if (ids.length === 0) return null;
+  const sql = pgp.as.format(
+    `UPDATE amo.leads SET deleted_at = coalesce(updated_at, to_timestamp(0))
+      WHERE id = ANY($1::bigint[]) AND deleted_at IS NULL`,
+    [ids],
   );
   return { sql, counts: 'deleted' };
 }

@@ -171,7 +171,7 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
       result.error = 'aborted: stopped after the last committed page';
     } else if (reconcile && seen) {
       const t0 = Date.now();
-      result.deleted += await db.tx((tx) => stream.reconcile!(tx, seen));
+      result.deleted += await stream.reconcile!(db, seen, ctx);
       result.dbMs! += Date.now() - t0;
     }
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { AmoApi } from '../amocrm/api';
-import type { Tx } from '../db/pgp';
+import type { Db } from '../db/pgp';
 
 export type SyncMode = 'incremental' | 'full';
 
@@ -53,8 +53,12 @@ export interface Stream<T = unknown> {
    * the next batch can be formatted while Postgres executes this one.
    */
   plan(items: T[]): Array<Statement | null>;
-  /** After a complete walk: set difference against the keys seen (full mode, or every run if `reconcileEveryRun`). */
-  reconcile?(tx: Tx, seen: Set<string | number>): Promise<number>;
+  /**
+   * After a complete walk: set difference against the keys seen (full mode, or every run if `reconcileEveryRun`).
+   * A walk over live data can miss a row, so what was not seen is only a candidate: the stream asks amoCRM
+   * about the candidates (ctx.api) before it deletes anything. Returns the rows deleted.
+   */
+  reconcile?(db: Db, seen: Set<string | number>, ctx: ReadContext): Promise<number>;
   reconcileEveryRun?: boolean;
 }
 

@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { AmoApi, Query } from '../amocrm/api';
+import { log } from '../log';
 import type { ReadContext, StreamPage } from './types';
 
 /**
@@ -55,13 +56,23 @@ export interface AscendingState {
   maxSeen?: number;
 }
 
+/** Passes over one tied second before a walk stops trying to prove it read all of it (an unstable server order). */
+export const MAX_TIE_PASSES = 5;
+
 /**
  * Keyset walk by a time field in ascending order (leads, trash, notes): each request asks for
- * `field >= highest value seen` from page 1, so rows that move while we walk are never skipped; a page made
- * entirely of one second's rows falls back to the next page number. If the server ignores the filter or the
- * order (3.3 of the reference), the walk degrades to plain paging and keeps only rows inside the window.
+ * `field >= highest value seen` from page 1, so rows that move while we walk are never skipped. If the server
+ * ignores the filter or the order (3.3 of the reference), the walk degrades to plain paging and keeps only rows
+ * inside the window.
+ *
+ * A tie — a full page whose rows all share the window's first second (a batch edit or an import stamps hundreds
+ * of rows with one second) — can only be paged by page number, and a tied row edited meanwhile leaves the tie and
+ * shifts the rest up: the row that slides across a page boundary is never read. So the tied second is walked in
+ * passes (page 1, 2, … until a page reaches past it) and walked again until a pass re-reads every id of the
+ * pass before it: then no row read in that earlier pass left the second while it was paged, so nothing slid past
+ * it unread (a row that left is read later, at its new updated_at). Every pass's rows are yielded.
  */
-export async function* ascendingWalk<T extends { updated_at: number }>(
+export async function* ascendingWalk<T extends { id: number; updated_at: number }>(
   ctx: ReadContext,
   spec: ListSpec<T> & { accept?: (item: T) => boolean },
   state: AscendingState | undefined,
@@ -72,6 +83,7 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
   let from = start;
   let page = 1;
   let unfiltered = false;
+  let tie: { at: number; passes: number; ids: Set<number>; before?: Set<number> } | undefined;
   for (;;) {
     if (ctx.signal?.aborted) return;
     const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { updated_at: 'asc' }, limit: spec.limit, page };
@@ -92,13 +104,36 @@ export async function* ascendingWalk<T extends { updated_at: number }>(
     // Unordered pages say nothing about what is still to come: the cursor may only move once the walk is over.
     const cursor = unfiltered ? committed : maxSeen;
     yield { items: kept, state: { maxSeen: cursor } satisfies AscendingState, progress: progressOf(start, maxSeen ?? start, ctx.wallNow) };
-    if (items.length < spec.limit) break;
-    if (!unfiltered && pageMax > from) {
-      from = pageMax;
-      page = 1;
-    } else {
+    const full = items.length >= spec.limit;
+    if (unfiltered) {
+      tie = undefined;
+      if (!full) break;
       page++;
+      continue;
     }
+    if (full && pageMax === from) {
+      // The whole page is the window's first second: page on through the tie.
+      if (tie?.at !== from) tie = { at: from, passes: 1, ids: new Set() };
+      for (const it of items) tie.ids.add(it.id);
+      page++;
+      continue;
+    }
+    if (tie?.at === from) {
+      // This page ends a pass over the tie (it reaches past the tied second, or the list ends).
+      for (const it of items) if (it.updated_at === from) tie.ids.add(it.id);
+      const before = tie.before;
+      const complete = before !== undefined && [...before].every((id) => tie!.ids.has(id));
+      if (!complete && tie.passes < MAX_TIE_PASSES) {
+        tie = { at: from, passes: tie.passes + 1, ids: new Set(), before: tie.ids };
+        page = 1;
+        continue;
+      }
+      if (!complete) log().warn({ entity: spec.entity, second: from, passes: tie.passes }, 'rows sharing one updated_at second kept changing while paged: some may be read only by the next run');
+      tie = undefined;
+    }
+    if (!full) break;
+    from = pageMax;
+    page = 1;
   }
   if (unfiltered) yield { items: [], state: { maxSeen } satisfies AscendingState, progress: 1 };
 }
@@ -145,6 +180,46 @@ export async function* idOrderWalk<T extends { updated_at: number }>(
   }
   const maxSeen = top == null ? undefined : Math.min(top, start - OVERLAP_SECONDS);
   yield { items: [], state: { maxSeen } satisfies IdOrderState, progress: 1 };
+}
+
+/** Ids per `filter[id][]` look-up: one page of the list's limit (250, reference 3.1), so each answer is one page. */
+export const LOOKUP_BATCH = 250;
+
+/**
+ * Of these ids, the ones amoCRM no longer lists: `GET <list>?filter[id][]=…&limit=250`, 250 ids a request
+ * (reference 4.1 / 4.4). An id in an answer is alive unless `alive` says otherwise. An answer holding an id we
+ * did not ask for means the filter was ignored (reference 3.3): that batch proves nothing and its ids are kept,
+ * as are the ids not looked up because of an abort. Set differences use it before deleting anything: a walk over
+ * live data can miss a row, so "not seen" only makes a candidate.
+ */
+export async function unlisted<T extends { id: number }>(
+  ctx: ReadContext,
+  spec: ListSpec<T> & { alive?: (item: T) => boolean },
+  ids: readonly number[],
+): Promise<number[]> {
+  const gone: number[] = [];
+  for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
+    if (ctx.signal?.aborted) break;
+    const batch = ids.slice(i, i + LOOKUP_BATCH);
+    const asked = new Set(batch);
+    const listed = new Set<number>();
+    let ignored = false;
+    const query: Query = { ...mergeFilter(spec.query, { id: batch }), limit: LOOKUP_BATCH };
+    for await (const items of ctx.api.pages(spec.path, query, { embedded: spec.embedded, item: spec.item, entity: spec.entity, signal: ctx.signal })) {
+      for (const it of items) {
+        if (!asked.has(it.id)) ignored = true;
+        else if (!spec.alive || spec.alive(it)) listed.add(it.id);
+      }
+      if (ignored) break;
+    }
+    if (ctx.signal?.aborted) break;
+    if (ignored) {
+      log().warn({ entity: spec.entity, ids: batch.length }, `amoCRM ignored filter[id] on ${spec.path}: these ${spec.entity}s cannot be confirmed deleted and are kept`);
+      continue;
+    }
+    for (const id of batch) if (!listed.has(id)) gone.push(id);
+  }
+  return gone;
 }
 
 export interface DescendingState {

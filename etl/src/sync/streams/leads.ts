@@ -1,8 +1,8 @@
-import type { Tx } from '../../db/pgp';
-import { markLeadsDeleted } from '../deletions';
+import type { Db } from '../../db/pgp';
+import { markLeadsUnlisted } from '../deletions';
 import { leadSchema, type AmoLead } from '../schemas';
 import { rawOf, ts, tsColumn, upserter } from '../upsert';
-import { ascendingWalk, type AscendingState, type ListSpec } from '../walk';
+import { ascendingWalk, unlisted, type AscendingState, type ListSpec } from '../walk';
 import type { Stream } from '../types';
 
 export const LEAD_COLUMNS = [
@@ -47,11 +47,12 @@ export const leads: Stream<AmoLead> = {
   plan(items) {
     return [upsert(items.map(leadRow))];
   },
-  async reconcile(tx: Tx, seen) {
-    // Purged from the trash (or deleted while we were not looking): absent from a complete walk.
-    const ids = await tx.map('SELECT id FROM amo.leads WHERE deleted_at IS NULL AND NOT (id = ANY($1::bigint[]))', [[...seen]], (r: { id: number }) => r.id);
-    const at = Math.floor(Date.now() / 1000);
-    const mark = markLeadsDeleted(ids.map((id) => ({ id, at })));
-    return mark ? tx.result(mark.sql, undefined, (r) => r.rowCount ?? 0) : 0;
+  async reconcile(db: Db, seen, ctx) {
+    // Purged from the trash (or deleted while we were not looking): absent from a complete walk. A walk over live
+    // data can still miss a lead, so a candidate counts as deleted only when amoCRM, asked for it by id, does not
+    // return it (the normal list never holds trashed leads, reference 5.1.3).
+    const candidates = await db.map('SELECT id FROM amo.leads WHERE deleted_at IS NULL AND NOT (id = ANY($1::bigint[])) ORDER BY id', [[...seen]], (r: { id: string | number }) => Number(r.id));
+    const mark = markLeadsUnlisted(await unlisted(ctx, { ...spec, alive: (l) => l.is_deleted !== true }, candidates));
+    return mark ? db.result(mark.sql, undefined, (r) => r.rowCount ?? 0) : 0;
   },
 };

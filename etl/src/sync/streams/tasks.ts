@@ -1,7 +1,8 @@
-import type { Tx } from '../../db/pgp';
+import type { Db } from '../../db/pgp';
+import { deleteTasks } from '../deletions';
 import { taskSchema, type AmoTask } from '../schemas';
 import { rawOf, ts, tsColumn, upserter } from '../upsert';
-import { idOrderWalk, type IdOrderState } from '../walk';
+import { idOrderWalk, unlisted, type IdOrderState, type ListSpec } from '../walk';
 import type { Stream } from '../types';
 
 const upsert = upserter({
@@ -14,10 +15,12 @@ const upsert = upserter({
   key: ['id'],
 });
 
+const spec: ListSpec<AmoTask> = { path: '/api/v4/tasks', embedded: 'tasks', entity: 'task', item: taskSchema, limit: 250 };
+
 /** Tasks by updated_at, ordered by id; deletions come from task_deleted events and the full pass's set difference. */
 export const tasks: Stream<AmoTask> = {
   name: 'tasks',
-  read: (ctx, state) => idOrderWalk(ctx, { path: '/api/v4/tasks', embedded: 'tasks', entity: 'task', item: taskSchema, limit: 250 }, state as IdOrderState),
+  read: (ctx, state) => idOrderWalk(ctx, spec, state as IdOrderState),
   key: (t) => t.id,
   version: (t) => t.updated_at,
   plan(items) {
@@ -36,7 +39,11 @@ export const tasks: Stream<AmoTask> = {
     }));
     return [upsert(rows)];
   },
-  async reconcile(tx: Tx, seen) {
-    return tx.result('DELETE FROM amo.tasks WHERE NOT (id = ANY($1::bigint[]))', [[...seen]], (r) => r.rowCount ?? 0);
+  async reconcile(db: Db, seen, ctx) {
+    // Paged by number over a live list, a walk misses a row whenever a task before it is deleted meanwhile:
+    // a task not seen is deleted only once amoCRM, asked for it by id, no longer returns it.
+    const candidates = await db.map('SELECT id FROM amo.tasks WHERE NOT (id = ANY($1::bigint[])) ORDER BY id', [[...seen]], (r: { id: string | number }) => Number(r.id));
+    const del = deleteTasks(await unlisted(ctx, spec, candidates));
+    return del ? db.result(del.sql, undefined, (r) => r.rowCount ?? 0) : 0;
   },
 };
