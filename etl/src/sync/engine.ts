@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/pgp';
 import { log, scrub } from '../log';
 import { withSyncLock } from './lock';
-import { closeRun, openRun } from './runs';
+import { closeRun, openRun, runProgressSql } from './runs';
 import { PageQueue } from './queue';
 import { loadState, saveStateSql } from './state';
 import { STREAMS, streamNames } from './streams';
@@ -91,8 +91,9 @@ export function writeBatch<T>(db: Db, stream: Stream<T>, items: T[], state: unkn
   return executeBatch(db, planBatch(stream, items, state));
 }
 
-async function executeBatch(db: Db, b: BatchWrite): Promise<WriteResult> {
-  const results = await db.multiResult(b.sql);
+/** `after`: one more statement for the same transaction (the run's counts), after the batch's own. */
+async function executeBatch(db: Db, b: BatchWrite, after?: string): Promise<WriteResult> {
+  const results = await db.multiResult(after ? `${b.sql};\n${after}` : b.sql);
   const out: WriteResult = { upserted: 0, deleted: 0 };
   b.statements.forEach((st, i) => {
     const r = results[i]!;
@@ -140,7 +141,10 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
       let current = batch && prepare(batch);
       while (current) {
         const t0 = Date.now();
-        const exec = executeBatch(db, current.write);
+        // The run's counts so far ride along in the batch's transaction (upserted/deleted as of the batch before).
+        const s = api.stats();
+        const counts = { fetched: result.fetched + current.all.length, upserted: result.upserted, deleted: result.deleted, requests: s.requests - before.requests, throttled: s.throttled - before.throttled };
+        const exec = executeBatch(db, current.write, runProgressSql(runId, counts));
         exec.catch(() => undefined); // awaited below; meanwhile a failure must not count as unhandled
         // Let the query leave, then fetch and format the next batch while Postgres executes this one.
         await new Promise((resolve) => setImmediate(resolve));

@@ -41,21 +41,38 @@ export function barsReporter(stream: NodeJS.WriteStream = process.stderr): Repor
   };
 }
 
-/** Without a terminal: a log line per stream at most every `everyMs`, and one when it is done. */
-export function logReporter(everyMs = 5000): Reporter {
+export interface LogReporterOptions {
+  /** At most one line per stream this often while it runs (default 5 s). */
+  everyMs?: number;
+  /** Also a line when a stream ends (default true; the worker logs its own). */
+  done?: boolean;
+}
+
+/** Without a terminal: a pino line per stream at most every `everyMs` while it runs, and one when it is done. */
+export function logReporter(opts: LogReporterOptions = {}): Reporter {
+  const everyMs = opts.everyMs ?? 5000;
   const last = new Map<string, number>();
   return {
     onProgress(e) {
       const now = Date.now();
-      if (e.phase === 'page' && now - (last.get(e.stream) ?? 0) < everyMs) return;
       if (e.phase === 'start') {
         last.set(e.stream, now);
         return;
       }
+      if (e.phase === 'done' && opts.done === false) return;
+      if (e.phase === 'page' && now - (last.get(e.stream) ?? 0) < everyMs) return;
       last.set(e.stream, now);
       const pct = e.fraction != null ? Math.round(e.fraction * 100) : undefined;
       log().info({ stream: e.stream, phase: e.phase, percent: pct, fetched: e.fetched, upserted: e.upserted, deleted: e.deleted, requests: e.requests, error: e.error }, 'sync progress');
     },
     stop: () => undefined,
   };
+}
+
+/**
+ * The progress of a sync run from a terminal, whatever its mode: bars (cli-progress) when stderr, where they are
+ * drawn, is a terminal and stdout is not reserved for --json; log lines otherwise.
+ */
+export function terminalReporter(opts: { tty: boolean; json?: boolean }): Reporter {
+  return opts.tty && !opts.json ? barsReporter() : logReporter();
 }

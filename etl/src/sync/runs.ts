@@ -1,4 +1,4 @@
-import type { Db } from '../db/pgp';
+import { pgp, type Db } from '../db/pgp';
 import type { StreamResult, SyncMode } from './types';
 
 /** app.sync_runs: one row per stream per run, opened at its start so a killed run stays visible. */
@@ -13,4 +13,23 @@ export async function closeRun(db: Db, id: number, r: StreamResult): Promise<voi
        throttled = $6, error = $7 WHERE id = $1`,
     [id, r.fetched, r.upserted, r.deleted, r.requests, r.throttled ?? 0, r.error ?? null],
   );
+}
+
+/** Counts of a stream that is still running. */
+export interface RunCounts {
+  fetched: number;
+  upserted: number;
+  deleted: number;
+  requests: number;
+  throttled: number;
+}
+
+/**
+ * The statement that records a running stream's counts so far: the engine sends it with every batch, in that
+ * batch's transaction, so GET /api/v1/status shows a long stream moving, not 0 rows until it ends.
+ */
+export function runProgressSql(id: number, c: RunCounts): string {
+  return pgp.as.format('UPDATE app.sync_runs SET fetched = $2, upserted = $3, deleted = $4, requests = $5, throttled = $6 WHERE id = $1', [
+    id, c.fetched, c.upserted, c.deleted, c.requests, c.throttled,
+  ]);
 }

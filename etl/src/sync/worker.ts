@@ -8,6 +8,7 @@ import { backfillLoadedHistory, snapshotDay } from '../kpi/snapshot';
 import { log } from '../log';
 import { apiFromConfig } from './client';
 import { runSync } from './engine';
+import { logReporter } from './report';
 import { SyncBusyError } from './lock';
 import type { StreamResult, SyncMode } from './types';
 
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   api?: AmoApi & { close?(): Promise<void> };
   /** Run an incremental sync at once instead of waiting for the first cron tick (default true). */
   syncOnStart?: boolean;
+  /** A progress line per running stream at most this often (default 10 s); each stream's end is logged anyway. */
+  progressEveryMs?: number;
 }
 
 /** What one scheduled run did: results, or why it did not run. */
@@ -104,7 +107,9 @@ export function startWorker(opts: WorkerOptions): Worker {
     const signal = controller.signal;
     current = (async (): Promise<RunOutcome> => {
       try {
-        const results = await runSync({ db, config, api, mode, signal });
+        // A first sync reads the whole history: a long stream says how far it is, not only when it ends.
+        const progress = logReporter({ everyMs: opts.progressEveryMs ?? 10_000, done: false }).onProgress;
+        const results = await runSync({ db, config, api, mode, signal, progress });
         for (const r of results) {
           const line = { stream: r.stream, fetched: r.fetched, upserted: r.upserted, deleted: r.deleted, requests: r.requests, ms: r.ms };
           if (r.error) log().error({ ...line, error: r.error, mode }, 'sync stream failed');

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { prepare, withDatabase } from '../context';
 import { runSync, selectStreams } from '../../sync/engine';
 import { apiFromConfig } from '../../sync/client';
-import { barsReporter, formatJson, formatLine, logReporter, type Reporter } from '../../sync/report';
+import { formatJson, formatLine, terminalReporter } from '../../sync/report';
 import { streamNames } from '../../sync/streams';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
 
@@ -31,12 +31,11 @@ export function register(program: Command): void {
         const abort = () => controller.abort();
         process.once('SIGTERM', abort);
         process.once('SIGINT', abort);
-        let reporter: Reporter | undefined;
-        if (mode === 'full' && process.stderr.isTTY && !flags.json) reporter = barsReporter();
-        else if (!process.stderr.isTTY) reporter = logReporter();
+        // Every run shows progress, incremental ones too (a first sync reads the whole history).
+        const reporter = terminalReporter({ tty: Boolean(process.stderr.isTTY), json: flags.json });
         try {
-          const results = await runSync({ db, config, api, mode, streams: names, signal: controller.signal, progress: reporter?.onProgress });
-          reporter?.stop();
+          const results = await runSync({ db, config, api, mode, streams: names, signal: controller.signal, progress: reporter.onProgress });
+          reporter.stop();
           for (const r of results) process.stdout.write((flags.json ? formatJson(r) : formatLine(r)) + '\n');
           const failed = results.filter((r) => r.error);
           if (failed.length) {
@@ -48,7 +47,7 @@ export function register(program: Command): void {
             if (history && !flags.json) process.stdout.write(`history: ${history.days} reconstructed day(s) stored for ${history.from}..${history.to}\n`);
           }
         } finally {
-          reporter?.stop();
+          reporter.stop();
           process.off('SIGTERM', abort);
           process.off('SIGINT', abort);
           await api.close();
