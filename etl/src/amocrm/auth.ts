@@ -24,6 +24,14 @@ export const KEEP_ALIVE_AGE_MS = 7 * 24 * 3600_000;
 /** Serialises the very first code exchange, when there is no row yet to lock. */
 const FIRST_EXCHANGE_LOCK = 0x616d6f6b; // "amok"
 
+/**
+ * amoCRM refuses a grant sent with a redirect_uri other than the integration's with the very answer it gives a
+ * spent token (401 "Token has been revoked", "параметры невалидны"; reference 1.3), so such a refusal names both.
+ */
+const REDIRECT_MISMATCH = "Possible cause too: AMOCRM_REDIRECT_URI differs from the integration's redirect URI (amoCRM answers that the same way)";
+const ambiguous = (detail: string) => /token has been revoked|параметры невалидны/i.test(detail);
+const withRedirectHint = (detail: string) => (ambiguous(detail) ? ` ${REDIRECT_MISMATCH}.` : '');
+
 const REAUTHORIZE =
   'Re-authorize: in amoCRM open Settings → Integrations → your integration → "Keys and scopes", copy a new authorization ' +
   'code (valid 20 minutes), set AMOCRM_AUTH_CODE to it and run amokpi again';
@@ -147,6 +155,7 @@ class OAuthStore {
         pair = await this.exchangeCode(
           `amoCRM refused the stored refresh token (${err.detail}). It is single-use and lives 3 months: it was already spent ` +
             '(another tool using the same integration, or a process killed between receiving a new pair and saving it) or expired',
+          err.detail,
         );
       }
       log().info({ expiresAt: pair.expiresAt.toISOString() }, 'amoCRM OAuth token pair refreshed');
@@ -172,15 +181,17 @@ class OAuthStore {
     return undefined;
   }
 
-  private async exchangeCode(why: string): Promise<TokenPair> {
+  /** `refused`: the detail of the refresh refusal that led here, if one did. */
+  private async exchangeCode(why: string, refused = ''): Promise<TokenPair> {
     const code = this.opts.authCode;
-    if (!code) throw new AmoAuthError(`${why}. ${REAUTHORIZE}`);
+    if (!code) throw new AmoAuthError(`${why}.${withRedirectHint(refused)} ${REAUTHORIZE}`);
     try {
       return await requestToken(this.settings, { grant_type: 'authorization_code', code });
     } catch (err) {
       if (!(err instanceof GrantRefusedError)) throw err;
       throw this.misconfigured(err) ?? new AmoAuthError(
-        `${why}, and AMOCRM_AUTH_CODE was refused too (${err.detail}): a code works once and only for 20 minutes. ${REAUTHORIZE}`,
+        `${why}, and AMOCRM_AUTH_CODE was refused too (${err.detail}): a code works once and only for 20 minutes.` +
+          `${withRedirectHint(err.detail) || withRedirectHint(refused)} ${REAUTHORIZE}`,
       );
     }
   }

@@ -69,7 +69,8 @@ export class OAuthServer {
     if (str('client_id') !== c.clientId || str('client_secret') !== c.clientSecret) {
       return problem(401, 'Client authentication failed', 'Некорректный клиент', 'Авторизация клиента не прошла');
     }
-    if (str('redirect_uri') !== c.redirectUri) return problem(400, 'Invalid redirect_uri: it must match the integration settings');
+    // A redirect_uri other than the integration's gets exactly the spent-token answer (reference 1.3, amocrm-api-php#83).
+    if (str('redirect_uri') !== c.redirectUri) return problem(401, 'Token has been revoked');
     const now = Date.now();
     if (grant === 'authorization_code') {
       const code = str('code');

@@ -151,6 +151,25 @@ describe('OAuth token pair stored in Postgres, against the simulator', () => {
     );
   });
 
+  it('a wrong AMOCRM_REDIRECT_URI (answered like a spent token) is named as a possible cause, without secrets', async () => {
+    const wrong = { ...OAUTH, redirectUri: 'https://elsewhere.example/cb' };
+    const code = sim.issueAuthCode();
+    const first = (await account(oauthAuth({ db: tdb.db, baseUrl: sim.url, ...wrong, authCode: code })).catch((e: unknown) => e)) as Error;
+    expect(first).toBeInstanceOf(AmoAuthError);
+    expect(first.message).toMatch(/AMOCRM_AUTH_CODE was refused too \(.*Token has been revoked\).*Possible cause too: AMOCRM_REDIRECT_URI differs from the integration's redirect URI/);
+    // A stored pair, then the setting changes: the refresh is refused the same way.
+    await account(provider(code));
+    const stored = await row();
+    sim.expireAccessTokens();
+    const refresh = (await account(oauthAuth({ db: tdb.db, baseUrl: sim.url, ...wrong })).catch((e: unknown) => e)) as Error;
+    expect(refresh.message).toMatch(/^amoCRM refused the stored refresh token \(.*Token has been revoked\)\. .*Possible cause too: AMOCRM_REDIRECT_URI differs/);
+    expect(refresh.message).toMatch(/set AMOCRM_AUTH_CODE to it and run amokpi again$/);
+    for (const m of [first.message, refresh.message]) {
+      expect(m).not.toMatch(/\n/);
+      for (const secret of [code, stored.access_token, stored.refresh_token, OAUTH.clientSecret]) expect(m).not.toContain(secret);
+    }
+  });
+
   it('never writes a token, refresh token, client secret or code to the logs or errors', async () => {
     const lines: string[] = [];
     setLogger(createLogger({ level: 'trace', pretty: false, destination: { write: (l: string) => lines.push(l) } as never }));

@@ -41,13 +41,20 @@ describe('OAuth 2.0', () => {
     expect(third.status).toBe(200);
   });
 
-  it('rejects a wrong client (401) and a wrong redirect_uri (400) without spending the code', async () => {
+  it('rejects a wrong client (401) and a wrong redirect_uri (the spent-token 401, reference 1.3) without spending the code', async () => {
     const code = sim.issueAuthCode();
     const badClient = await post(sim, '/oauth2/access_token', { ...creds, client_secret: 'nope', grant_type: 'authorization_code', code });
     expect(badClient.status).toBe(401);
     expect(badClient.json.status).toBe(401);
     const badRedirect = await post(sim, '/oauth2/access_token', { ...creds, redirect_uri: 'https://evil.example.com/cb', grant_type: 'authorization_code', code });
-    expect(badRedirect.status).toBe(400);
+    const revoked = {
+      hint: 'Token has been revoked', title: 'Некорректный запрос', type: 'https://developers.amocrm.ru/v3/errors/OAuthProblemJson', status: 401,
+      detail: 'В запросе отсутствует ряд параметров или параметры невалидны',
+    };
+    expect([badRedirect.status, badRedirect.type, badRedirect.json]).toEqual([401, 'application/problem+json', revoked]);
+    const pair = await post(sim, '/oauth2/access_token', { ...creds, grant_type: 'authorization_code', code: sim.issueAuthCode() });
+    const badRefresh = await post(sim, '/oauth2/access_token', { ...creds, redirect_uri: 'https://evil.example.com/cb', grant_type: 'refresh_token', refresh_token: pair.json.refresh_token });
+    expect([badRefresh.status, badRefresh.json]).toEqual([401, revoked]);
     const ok = await post(sim, '/oauth2/access_token', { ...creds, grant_type: 'authorization_code', code });
     expect(ok.status).toBe(200);
   });
