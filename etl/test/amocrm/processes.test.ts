@@ -99,7 +99,7 @@ describe('two real processes sharing one Postgres and one amoCRM integration', (
     expect(next!.out!.ok).toBe(false);
     expect(next!.out!.name).toBe('AmoAuthError');
     expect(next!.out!.message).toMatch(
-      /^amoCRM refused the stored refresh token \(.*Token has been revoked\)\. It is single-use and lives 3 months: it was already spent \(another tool using the same integration, or a process killed between receiving a new pair and saving it\) or expired\. Re-authorize: .*set AMOCRM_AUTH_CODE to it and run amokpi again$/,
+      /^amoCRM refused the stored refresh token \(.*Token has been revoked\)\. It is single-use and lives 3 months: it was already spent \(another tool using the same integration, or a process killed between receiving a new pair and saving it\) or expired\. Possible cause too: AMOCRM_REDIRECT_URI differs from the integration's redirect URI \(amoCRM answers that the same way\)\. Re-authorize: .*set AMOCRM_AUTH_CODE to it and run amokpi again$/,
     );
     expect(next!.out!.message).not.toContain(before.refresh_token);
 
