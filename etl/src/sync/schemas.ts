@@ -22,7 +22,8 @@ export const userSchema = z.looseObject({
   id,
   name: z.string(),
   email: z.string().nullable().optional(),
-  rights: z.looseObject({ is_active: z.boolean() }),
+  // Full user data is admin-only in some accounts (reference 4.3): `rights` may be missing; users.ts decides.
+  rights: z.looseObject({ is_active: z.boolean().optional() }).nullable().optional(),
 });
 export type AmoUser = z.infer<typeof userSchema>;
 

@@ -1,3 +1,4 @@
+import { log } from '../../log';
 import { accountSchema, type AmoAccount } from '../schemas';
 import { rawOf, upserter } from '../upsert';
 import type { Stream } from '../types';
@@ -9,12 +10,17 @@ const upsert = upserter({
   extraSet: 'synced_at = now()',
 });
 
+const zoneOf = (a: AmoAccount) => a._embedded?.datetime_settings?.timezone ?? a.timezone;
+
 /** The account: currency and, via with=datetime_settings, the IANA time zone every KPI day is cut in. */
 export const account: Stream<AmoAccount> = {
   name: 'account',
   async *read(ctx) {
     const a = await ctx.api.get('/api/v4/account', { with: 'datetime_settings' }, accountSchema);
     if (!a) throw new Error('GET /api/v4/account answered 204 (no account data)');
+    if (!zoneOf(a)) {
+      log().warn({ account: a.id }, 'amoCRM sent no account time zone (datetime_settings): UTC is stored; set AMOKPI_TIMEZONE to the account zone (e.g. Europe/Moscow) or KPI days are cut in UTC');
+    }
     yield { items: [a], state: {}, progress: 1 };
   },
   key: (a) => a.id,
@@ -25,7 +31,7 @@ export const account: Stream<AmoAccount> = {
       subdomain: a.subdomain ?? null,
       currency: a.currency,
       // Older payloads put the zone at the top level; UTC only if amoCRM says nothing (AMOKPI_TIMEZONE overrides).
-      timezone: a._embedded?.datetime_settings?.timezone ?? a.timezone ?? 'UTC',
+      timezone: zoneOf(a) ?? 'UTC',
       raw: rawOf(a),
     }));
     return [upsert(rows)];
