@@ -57,6 +57,16 @@ describe('HAL paging', () => {
     expect(page3.text).toBe('');
   });
 
+  it('looks tasks and leads up by filter[id][] (what the full pass asks about ids it did not see): unknown and trashed ids are not returned', async () => {
+    const tasks = (sim.dataset().tasks as { id: number }[]).map((t) => t.id);
+    const t = await get(sim, `/api/v4/tasks?limit=250&${idFilter([tasks[0]!, 999_999_999, tasks[1]!])}`);
+    expect(t.json._embedded.tasks.map((x: { id: number }) => x.id)).toEqual([tasks[0], tasks[1]]);
+    const trashed = (sim.dataset().deletedLeads as { id: number }[])[0]!.id;
+    const l = await get(sim, `/api/v4/leads?limit=250&${idFilter([leadIds[0]!, trashed])}`);
+    expect(l.json._embedded.leads.map((x: { id: number }) => x.id)).toEqual([leadIds[0]]);
+    expect((await get(sim, `/api/v4/tasks?limit=250&${idFilter([999_999_999])}`)).status).toBe(204);
+  });
+
   it('accepts the comma form of an id filter as well as the array form', async () => {
     const ids = leadIds.slice(10, 13);
     const a = await get(sim, `/api/v4/leads?filter[id]=${ids.join(',')}`);
