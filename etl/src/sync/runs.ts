@@ -1,9 +1,20 @@
 import { pgp, type Db } from '../db/pgp';
 import type { StreamResult, SyncMode } from './types';
 
-/** app.sync_runs: one row per stream per run, opened at its start so a killed run stays visible. */
+/** The error a run gets when its process died before recording its end (see openRun). */
+export const INTERRUPTED = 'interrupted: the process running this sync stopped before recording its end';
+
+/**
+ * app.sync_runs: one row per stream per run, opened at its start so a killed run stays visible.
+ * The caller holds the sync advisory lock, so any other row still open belongs to a process that died (kill -9,
+ * a database that went away before closeRun): it is closed as interrupted, not shown as running forever.
+ */
 export async function openRun(db: Db, stream: string, mode: SyncMode): Promise<number> {
-  const row = await db.one<{ id: number }>('INSERT INTO app.sync_runs (stream, mode) VALUES ($1, $2) RETURNING id', [stream, mode]);
+  const row = await db.one<{ id: number }>(
+    `WITH stale AS (UPDATE app.sync_runs SET finished_at = now(), error = $3 WHERE finished_at IS NULL)
+     INSERT INTO app.sync_runs (stream, mode) VALUES ($1, $2) RETURNING id`,
+    [stream, mode, INTERRUPTED],
+  );
   return row.id;
 }
 
