@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
+
+/** The cron parser node-schedule itself uses (its own copy), so a rule that passes here is one it can schedule. */
+const cronParser: typeof import('cron-parser') = createRequire(require.resolve('node-schedule'))('cron-parser');
 
 /** Thrown for a missing or malformed setting; its message is the one line printed at start. */
 export class ConfigError extends Error {
@@ -18,12 +22,26 @@ const httpUrl = exactHttpUrl.transform((u) => u.replace(/\/+$/, ''));
 
 const postgresUrl = z
   .string()
-  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL, e.g. postgres://user:pass@localhost:5432/amokpi');
+  .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL, e.g. postgres://user:pass@localhost:5432/amokpi')
+  // The message never repeats the URL: it holds the password.
+  .refine((u) => {
+    try {
+      new URL(u);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid URL (is the port a number? percent-encode special characters of the password), e.g. postgres://user:pass@localhost:5432/amokpi');
 
 const intList = z
   .string()
   .transform((s, ctx) => {
     const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    if (parts.length === 0) {
+      // "" means all managers (the default); a list of only commas is a mistake, not a request for all.
+      ctx.addIssue({ code: 'custom', message: 'holds no user ids; give comma-separated user ids, e.g. 101,102, or leave it empty for all managers' });
+      return z.NEVER;
+    }
     const ids = parts.map(Number);
     if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
       ctx.addIssue({ code: 'custom', message: 'must be comma-separated positive integer user ids, e.g. 101,102' });
@@ -43,13 +61,30 @@ const bands = z.string().transform((s, ctx) => {
   return { red, green };
 });
 
-const instant = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
-  message: 'must be an ISO-8601 instant, e.g. 2026-12-03T15:00:00+03:00',
+/** An instant with its offset: luxon's strict ISO parser (Date.parse takes 2026-02-30), and no local-time guess. */
+const instant = z.string().superRefine((s, ctx) => {
+  const example = 'e.g. 2026-12-03T15:00:00+03:00 or 2026-12-03T12:00:00Z';
+  const t = DateTime.fromISO(s.trim(), { setZone: true });
+  if (!/^\s*\d{4}-\d{2}-\d{2}T/.test(s) || !t.isValid) {
+    const why = t.isValid ? '' : ` (${t.invalidExplanation ?? t.invalidReason})`;
+    ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 instant${why}, ${example}` });
+  } else if (!/(Z|[+-]\d{2}(:?\d{2})?)\s*$/i.test(s)) {
+    ctx.addIssue({ code: 'custom', message: `needs an offset or Z (an instant without one is ambiguous), ${example}` });
+  }
 });
 
-const cron = z
-  .string()
-  .refine((s) => /^\s*(\S+\s+){4,5}\S+\s*$/.test(s), 'must be a cron expression with 5 or 6 fields, e.g. "*/5 * * * *"');
+const cron = z.string().superRefine((s, ctx) => {
+  const example = 'e.g. "*/5 * * * *"';
+  if (!/^\s*(\S+\s+){4,5}\S+\s*$/.test(s)) {
+    ctx.addIssue({ code: 'custom', message: `must be a cron expression with 5 or 6 fields, ${example}` });
+    return;
+  }
+  try {
+    cronParser.parseExpression(s.trim()).next();
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid cron expression (${(err as Error).message}), ${example}` });
+  }
+});
 
 const schema = z.object({
   DATABASE_URL: opt(postgresUrl),

@@ -24,6 +24,15 @@ describe('config', () => {
     ['AMOCRM_RPS', '9', /^AMOCRM_RPS: must be at most 7/],
     ['DATABASE_URL', 'mysql://x', /^DATABASE_URL: must be a postgres/],
     ['AMOKPI_SYNC_CRON', 'often', /^AMOKPI_SYNC_CRON: /],
+    // Five fields, but not a rule node-schedule can schedule (it used to run with no schedule at all).
+    ['AMOKPI_SYNC_CRON', 'a b c d e', /^AMOKPI_SYNC_CRON: is not a valid cron expression \(Invalid characters/],
+    ['AMOKPI_SYNC_CRON', '61 * * * *', /^AMOKPI_SYNC_CRON: is not a valid cron expression \(Constraint error/],
+    ['AMOKPI_FULL_SYNC_CRON', '0 3 30 2 *', /^AMOKPI_FULL_SYNC_CRON: is not a valid cron expression/],
+    // Date.parse takes February 30th; the KPI endpoints then failed with "Invalid time value".
+    ['AMOKPI_NOW', '2026-02-30T10:00:00Z', /^AMOKPI_NOW: must be an ISO-8601 instant \(.*day.*\), e\.g\./],
+    ['AMOKPI_NOW', '2026-12-03T15:00:00', /^AMOKPI_NOW: needs an offset or Z \(an instant without one is ambiguous\)/],
+    ['AMOKPI_MANAGERS', ',,,', /^AMOKPI_MANAGERS: holds no user ids/],
+    ['DATABASE_URL', 'postgres://amokpi:s3cret-pw@127.0.0.1:notaport/amokpi', /^DATABASE_URL: is not a valid URL \(is the port a number\?/],
   ])('rejects %s=%s with one line naming it', (name, value, re) => {
     let err: unknown;
     try {
@@ -34,6 +43,19 @@ describe('config', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(re);
     expect((err as Error).message).not.toContain('\n');
+    expect((err as Error).message).not.toContain('s3cret-pw');
+  });
+
+  it.each([
+    ['AMOKPI_SYNC_CRON', '*/5 * * * *'],
+    ['AMOKPI_SYNC_CRON', '*/30 * * * * *'],
+    ['AMOKPI_FULL_SYNC_CRON', '0 9 * * mon-fri'],
+    ['AMOKPI_NOW', '2026-12-03T15:00:00+03:00'],
+    ['AMOKPI_NOW', '2026-12-03T12:00:00.250Z'],
+    ['AMOKPI_MANAGERS', ''],
+    ['DATABASE_URL', 'postgres://amokpi:p%40ss@db.internal:5432/amokpi?sslmode=require'],
+  ])('accepts %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).not.toThrow();
   });
 
   it('parses lists and bands', () => {
