@@ -13,10 +13,23 @@ export interface CommandContext {
 export function prepare(): Config {
   const config = loadConfig();
   setLogger(createLogger({ level: config.logLevel }));
-  for (const s of [config.amocrm.accessToken, config.amocrm.clientSecret, config.amocrm.authCode, config.apiToken, config.adminToken]) {
-    registerSecret(s);
-  }
+  registerConfigSecrets(config);
   return config;
+}
+
+/** Every secret a setting holds is masked in logs and error lines: tokens and the database passwords. */
+export function registerConfigSecrets(config: Config): void {
+  const a = config.amocrm;
+  for (const s of [a.accessToken, a.clientSecret, a.authCode, config.apiToken, config.adminToken, config.grafanaDbPassword]) registerSecret(s);
+  if (config.databaseUrl) {
+    try {
+      const password = new URL(config.databaseUrl).password;
+      registerSecret(password);
+      registerSecret(decodeURIComponent(password));
+    } catch {
+      /* loadConfig rejects a URL that does not parse */
+    }
+  }
 }
 
 /** Opens the database (embedded when DATABASE_URL is unset), applies migrations, runs fn, closes. */

@@ -16,6 +16,7 @@ import { startServer } from '../../api/server';
 import { seedDemoPlans } from '../../demo/plans';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
 import { stopSignal } from '../stop-signal';
+import { registerConfigSecrets } from '../context';
 import { assertCanListen } from '../../net';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -53,7 +54,8 @@ export function register(program: Command): void {
       const simToken = secret();
       const base = loadConfig(env);
       setLogger(createLogger({ level: base.logLevel }));
-      for (const s of [base.apiToken, base.adminToken, simToken]) registerSecret(s);
+      registerConfigSecrets(base);
+      registerSecret(simToken);
 
       // Ctrl-C at any moment, even during the first sync, stops everything cleanly.
       const controller = new AbortController();
