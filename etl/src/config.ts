@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DateTime, IANAZone } from 'luxon';
 
@@ -32,6 +33,15 @@ const postgresUrl = z
       return false;
     }
   }, 'is not a valid URL (is the port a number? percent-encode special characters of the password), e.g. postgres://user:pass@localhost:5432/amokpi');
+
+/** Where the API listens: an IP address or a host name, without scheme, port or brackets. */
+const listenHost = z
+  .string()
+  .trim()
+  .refine(
+    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h),
+    'must be an address or host name of this machine (no scheme, port or brackets), e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)',
+  );
 
 const intList = z
   .string()
@@ -106,7 +116,7 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number({ error: 'must be a TCP port number 0-65535, e.g. 8080' }).int('must be an integer port').min(0).max(65535, 'must be a TCP port 0-65535').default(8080),
   ),
-  AMOKPI_HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  AMOKPI_HOST: z.preprocess(emptyToUndefined, listenHost.default('127.0.0.1')),
   AMOKPI_NOW: opt(instant),
   AMOKPI_TIMEZONE: opt(z.string().refine((z1) => IANAZone.isValidZone(z1), 'must be an IANA time zone, e.g. Europe/Moscow')),
   AMOKPI_BANDS: z.preprocess(emptyToUndefined, bands.default({ red: 80, green: 100 } as never)),

@@ -14,17 +14,34 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Fails at once, in one line, when host:port cannot be listened on; for commands that do long work (the demo's
- * first sync) before they start their server. Port 0 (any free port) always passes.
+ * The one line for a server that cannot listen on host:port: a taken or privileged port names portSetting, a host
+ * that does not resolve or is not an address of this machine names hostSetting.
  */
-export async function assertCanListen(host: string, port: number, setting: string): Promise<void> {
-  if (port === 0) return;
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number, portSetting = 'AMOKPI_PORT', hostSetting = 'AMOKPI_HOST'): ConfigError {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`${portSetting}: ${host}:${port} is already in use; set ${portSetting} to a free port`);
+    case 'EACCES':
+      return new ConfigError(`${portSetting}: ${host}:${port} needs privileges to listen on; set ${portSetting} to a port above 1023`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new ConfigError(`${hostSetting}: "${host}" does not resolve to an address (${err.code}); set ${hostSetting} to an address of this machine, e.g. 127.0.0.1 or 0.0.0.0 (all interfaces)`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`${hostSetting}: "${host}" is not an address of this machine; set ${hostSetting} to one of its addresses, e.g. 127.0.0.1 or 0.0.0.0 (all interfaces)`);
+    default:
+      return new ConfigError(`${hostSetting}/${portSetting}: ${host}:${port} cannot be listened on (${err.code ?? err.message})`);
+  }
+}
+
+/**
+ * Fails at once, in one line, when host:port cannot be listened on; for commands that do long work (the demo's
+ * first sync) before they start their server. Port 0 (any free port) still checks the host.
+ */
+export async function assertCanListen(host: string, port: number, setting = 'AMOKPI_PORT', hostSetting = 'AMOKPI_HOST'): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const srv = net.createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'is already in use' : err.code === 'EACCES' ? 'needs privileges to listen on' : `cannot be listened on (${err.code ?? err.message})`;
-      reject(new ConfigError(`${setting}: ${host}:${port} ${why}; set ${setting} to a free port`));
-    });
+    srv.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, setting, hostSetting)));
     srv.listen(port, host, () => srv.close(() => resolve()));
   });
 }

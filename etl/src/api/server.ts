@@ -3,6 +3,7 @@ import express from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { log } from '../log';
+import { listenError } from '../net';
 import { loadKpiContext } from '../kpi/context';
 import { adminPlansPage } from './admin-page';
 import { refuseOtherMethods } from './methods';
@@ -50,9 +51,11 @@ export function buildApp(config: Config, db: Db): express.Express {
 /** Listens on config.host:config.port (0 = a random port). */
 export async function startServer({ config, db }: { config: Config; db: Db }): Promise<RunningServer> {
   const app = buildApp(config, db);
+  // A taken port or a host that is not this machine's: one line naming AMOKPI_PORT / AMOKPI_HOST (exit 2).
+  const failed = (err: Error) => listenError(err as NodeJS.ErrnoException, config.host, config.port);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.once('error', reject);
+    const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(failed(err)) : resolve(s)));
+    s.once('error', (err) => reject(failed(err)));
   });
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;

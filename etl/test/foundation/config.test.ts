@@ -32,6 +32,8 @@ describe('config', () => {
     ['AMOKPI_NOW', '2026-02-30T10:00:00Z', /^AMOKPI_NOW: must be an ISO-8601 instant \(.*day.*\), e\.g\./],
     ['AMOKPI_NOW', '2026-12-03T15:00:00', /^AMOKPI_NOW: needs an offset or Z \(an instant without one is ambiguous\)/],
     ['AMOKPI_MANAGERS', ',,,', /^AMOKPI_MANAGERS: holds no user ids/],
+    ['AMOKPI_HOST', 'http://0.0.0.0', /^AMOKPI_HOST: must be an address or host name/],
+    ['AMOKPI_HOST', '127.0.0.1:8080', /^AMOKPI_HOST: must be an address or host name/],
     ['DATABASE_URL', 'postgres://amokpi:s3cret-pw@127.0.0.1:notaport/amokpi', /^DATABASE_URL: is not a valid URL \(is the port a number\?/],
   ])('rejects %s=%s with one line naming it', (name, value, re) => {
     let err: unknown;
@@ -53,6 +55,9 @@ describe('config', () => {
     ['AMOKPI_NOW', '2026-12-03T15:00:00+03:00'],
     ['AMOKPI_NOW', '2026-12-03T12:00:00.250Z'],
     ['AMOKPI_MANAGERS', ''],
+    ['AMOKPI_HOST', '0.0.0.0'],
+    ['AMOKPI_HOST', '::'],
+    ['AMOKPI_HOST', 'etl.internal'],
     ['DATABASE_URL', 'postgres://amokpi:p%40ss@db.internal:5432/amokpi?sslmode=require'],
   ])('accepts %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).not.toThrow();
