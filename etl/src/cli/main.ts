@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import dotenv from 'dotenv';
 import { ConfigError } from '../config';
@@ -31,7 +32,28 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * The directory a command works in when npm started it as a package script. `npm run demo` at the repository root
+ * runs etl's script "bin/amokpi.js demo" with etl/ as the working directory: `.env` and the default data dir
+ * (.amokpi) would be read from and written to etl/. npm passes the directory it was started in as INIT_CWD; an
+ * amokpi script works there, as `npx amokpi` does. Other scripts (jest, bench) are left alone, so their child
+ * processes never pick up a developer's .env.
+ */
+export function scriptWorkingDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const script = env.npm_lifecycle_script?.trim();
+  if (!env.INIT_CWD || !script || !/^(\S*\/)?amokpi(\.js)?(\s|$)/.test(script)) return undefined;
+  return env.INIT_CWD;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const dir = scriptWorkingDirectory();
+  if (dir && path.resolve(dir) !== process.cwd()) {
+    try {
+      process.chdir(dir);
+    } catch {
+      /* stay where npm put us */
+    }
+  }
   dotenv.config({ quiet: true });
   const program = buildProgram().exitOverride();
   try {
