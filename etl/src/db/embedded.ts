@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../net';
 import { pgp } from './pgp';
+import { ensureWritableDir } from './datadir';
 
 export interface EmbeddedHandle {
   url: string;
@@ -175,10 +176,9 @@ function url(port: number): string {
  * committing its last page and recording its run). The command stops it itself, after closing its pool.
  */
 export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string) => void): Promise<EmbeddedHandle> {
-  const dir = path.resolve(dataDir, 'pg');
-  const base = path.dirname(dir);
+  const base = ensureWritableDir(dataDir); // a missing, read-only or unusable AMOKPI_DATA_DIR: one line, at once
+  const dir = path.join(base, 'pg');
   const ownerFile = path.join(base, OWNER_FILE);
-  fs.mkdirSync(base, { recursive: true });
   const existing = running(dir);
   if (existing) {
     if (ownerAlive(ownerFile)) return { url: url(existing.port), stop: async () => {} };
