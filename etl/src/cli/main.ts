@@ -45,7 +45,25 @@ export function scriptWorkingDirectory(env: NodeJS.ProcessEnv = process.env): st
   return env.INIT_CWD;
 }
 
+/**
+ * Stops the command as SIGTERM would once the process that started it is gone. `npx amokpi run` runs us under
+ * npm and `sh -c`: `kill <npx pid>` ends npm and the shell but reaches no further, and the worker (with its
+ * embedded Postgres) lingered as an orphan. Only under npm (npm_lifecycle_event set): a plain
+ * `nohup node etl/bin/amokpi.js run &` keeps running when its shell exits, as intended.
+ */
+export function exitWithParent(env: NodeJS.ProcessEnv = process.env, everyMs = 1000): void {
+  const parent = process.ppid;
+  if (!env.npm_lifecycle_event || parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, everyMs);
+  timer.unref();
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitWithParent();
   const dir = scriptWorkingDirectory();
   if (dir && path.resolve(dir) !== process.cwd()) {
     try {
