@@ -104,6 +104,12 @@ async function executeBatch(db: Db, b: BatchWrite, after?: string): Promise<Writ
   return out;
 }
 
+/** The oldest stored lead's creation (Unix s): leads sync before the streams that need it (ReadContext.oldestHint). */
+async function oldestLead(db: SyncOptions['db']): Promise<number | undefined> {
+  const r = await db.one<{ t: number | null }>('SELECT floor(extract(epoch FROM min(created_at)))::float8 AS t FROM amo.leads');
+  return r.t ?? undefined;
+}
+
 async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<StreamResult & { blocked?: boolean }> {
   const { db, api, mode, signal } = opts;
   const started = Date.now();
@@ -116,7 +122,7 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
   const runId = await openRun(db, stream.name, mode);
   emit('start', 0);
   try {
-    const ctx: ReadContext = { api, mode, signal, wallNow: Math.floor(Date.now() / 1000) };
+    const ctx: ReadContext = { api, mode, signal, wallNow: Math.floor(Date.now() / 1000), oldestHint: mode === 'full' ? await oldestLead(db) : undefined };
     const state = mode === 'full' ? undefined : await loadState(db, stream.name);
     const reconcile = stream.reconcile && (mode === 'full' || stream.reconcileEveryRun);
     const seen = reconcile ? new Set<string | number>() : undefined;

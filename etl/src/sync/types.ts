@@ -20,6 +20,11 @@ export interface ReadContext {
    * cursor back (closed event windows), never move one forward: cursors come from the data.
    */
   wallNow: number;
+  /**
+   * In a full pass, the oldest created_at of the stored leads (Unix s), or undefined: where a walk over the whole
+   * history starts, as a progress bar needs it (the walk's own lower bound there is 1970).
+   */
+  oldestHint?: number;
 }
 
 /**

@@ -84,6 +84,7 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
   let page = 1;
   let unfiltered = false;
   let tie: { at: number; passes: number; ids: Set<number>; before?: Set<number> } | undefined;
+  let low: number | undefined;
   for (;;) {
     if (ctx.signal?.aborted) return;
     const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { updated_at: 'asc' }, limit: spec.limit, page };
@@ -101,9 +102,11 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
     // Rows outside the window or out of order: the server did not apply our filter/order.
     if (!sorted || items.some((it) => it.updated_at < from)) unfiltered = true;
     if (pageMax >= 0) maxSeen = Math.max(maxSeen ?? pageMax, pageMax);
+    // A full walk's bound is 1970: measured from there the first page would read ~98 %. Its first row is where it starts.
+    if (low === undefined && items.length > 0) low = Math.max(from, items[0]!.updated_at);
     // Unordered pages say nothing about what is still to come: the cursor may only move once the walk is over.
     const cursor = unfiltered ? committed : maxSeen;
-    yield { items: kept, state: { maxSeen: cursor } satisfies AscendingState, progress: progressOf(start, maxSeen ?? start, ctx.wallNow) };
+    yield { items: kept, state: { maxSeen: cursor } satisfies AscendingState, progress: progressOf(low ?? start, maxSeen ?? start, ctx.wallNow) };
     const full = items.length >= spec.limit;
     if (unfiltered) {
       tie = undefined;
@@ -256,7 +259,10 @@ export async function* descendingWalk<T extends { created_at: number }>(
       if (to == null || it.created_at < to) to = it.created_at;
     }
     first ??= top;
-    const progress = first != null && to != null ? progressOf(from, first - to + from, first) : undefined;
+    // Newest first: the share of [low, first] read so far. A full walk's own bound is 1970, which would keep the bar
+    // near 0 until it jumps to 100 %; the stored leads' oldest creation is where the history really begins.
+    const low = from > 0 ? from : ctx.oldestHint;
+    const progress = low != null && first != null && to != null ? progressOf(low, first - to + low, first) : undefined;
     yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, to, top } } satisfies DescendingState, progress };
     if (ctx.signal?.aborted) return;
   }

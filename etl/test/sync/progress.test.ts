@@ -37,6 +37,18 @@ describe('progress of a running sync', () => {
     await t.db.none('TRUNCATE amo.leads, app.sync_state, app.sync_runs');
   });
 
+  it('a full pass of the events (newest first) measures from the oldest stored lead, so the bar moves steadily', async () => {
+    await runSync({ db: t.db, config, api, mode: 'full', streams: ['leads'] });
+    const fractions: number[] = [];
+    const [r] = await runSync({ db: t.db, config, api, mode: 'full', streams: ['events'], progress: (e) => e.phase === 'page' && e.fraction != null && fractions.push(e.fraction) });
+    expect(r!.error).toBeUndefined();
+    // Measured from 1970 the walk sat near 0 % for its whole length and then jumped to 100 %.
+    expect(fractions.length).toBeGreaterThan(3);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeGreaterThan(0.2);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeLessThan(0.8);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+  });
+
   it("the running stream's sync_runs row counts rows and requests as its batches commit", async () => {
     sim.setFaults({ latencyMs: 30 });
     const seen: Array<{ fetched: number; requests: number }> = [];

@@ -107,6 +107,23 @@ describe('walks over live data', () => {
     });
   });
 
+  describe('progress of a full pass', () => {
+    it('leads: the bar measures from the oldest row, not from 1970 (the first of three pages is not ~98 %)', async () => {
+      const api = new FakeAmo();
+      // 600 leads, one every ~1.8 days over three years up to an hour ago: pages of 250 end at ~42 % and ~83 %.
+      const T = now() - 3600;
+      for (let id = 1; id <= 600; id++) api.leads.set(id, mkLead(id, T - (600 - id) * 157_680));
+      const fractions: number[] = [];
+      const r = await runSync({ db: t.db, config, api, mode: 'full', streams: ['leads'], progress: (e) => e.phase === 'page' && e.fraction != null && fractions.push(e.fraction) });
+      expect(r[0]!.error).toBeUndefined();
+      expect(fractions.length).toBeGreaterThanOrEqual(2);
+      expect(fractions[0]).toBeGreaterThan(0.3);
+      expect(fractions[0]).toBeLessThan(0.55);
+      expect(fractions[fractions.length - 1]).toBeGreaterThan(0.95);
+      expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    });
+  });
+
   describe('leads (keyset by updated_at)', () => {
     /** Leads 1..300 share one second; 301..600 one second each after it. */
     function tiedAccount(T: number): FakeAmo {
