@@ -62,7 +62,23 @@ export function exitWithParent(env: NodeJS.ProcessEnv = process.env, everyMs = 1
   timer.unref();
 }
 
+const WRITE_ERRORS: Record<string, string> = { ENOSPC: 'no space left on the device', EIO: 'input/output error', EBADF: 'the output is closed' };
+
+/**
+ * An output that fails (`> /dev/full`, a full disk) is one line, not an unhandled 'error' event's stack. A reader
+ * that went away (`| head`) is not an error worth a line: the process ends quietly as a SIGPIPE would end it.
+ */
+function guardOutput(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    const why = err.code ? `${err.code}: ${WRITE_ERRORS[err.code] ?? err.message}` : err.message;
+    process.stderr.write(`amokpi: cannot write the output (${why})\n`);
+    process.exit(1);
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  guardOutput();
   exitWithParent();
   const dir = scriptWorkingDirectory();
   if (dir && path.resolve(dir) !== process.cwd()) {

@@ -92,7 +92,7 @@ const HEADER_ALIASES: Record<string, keyof PlanEdit> = {
 export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] {
   const records = parseCsv(text.replace(/^\uFEFF/, ''));
   const headerRecord = records[0];
-  if (!headerRecord) throw new KpiInputError('line 1: the header must name the columns month, managerId and amount');
+  if (!headerRecord) throw new KpiInputError('the file is empty: it needs a header naming the columns month, managerId and amount, then one plan per line');
   const header = headerRecord.cells.map((h) => h.toLowerCase());
   const idx: Partial<Record<keyof PlanEdit, number>> = {};
   header.forEach((h, i) => {
@@ -144,15 +144,19 @@ export async function importPlansCsv(db: Db, text: string, by: string): Promise<
  * Plans as CSV, ordered by month, manager and pipeline (the overall plan first). The pipeline_id and
  * pipelineName columns are written only when the export holds a pipeline plan, empty on overall rows: a
  * department without pipeline plans gets exactly the file it always got. Imports back to the same plans.
+ * excel: for Excel with a Russian (or any ';'-list) locale: a UTF-8 byte-order mark, ';' between cells and
+ * CRLF line ends, so that Cyrillic names and the columns open right on a double click (import reads it too).
  */
-export async function exportPlansCsv(db: Db, month?: string): Promise<string> {
+export async function exportPlansCsv(db: Db, month?: string, opts: { excel?: boolean } = {}): Promise<string> {
   const rows = await allPlans(db, month);
   const withPipelines = rows.some((r) => r.pipelineId !== undefined);
-  const lines = [`month,managerId,managerName,amount${withPipelines ? ',pipeline_id,pipelineName' : ''}`];
+  const sep = opts.excel ? ';' : ',';
+  const header = ['month', 'managerId', 'managerName', 'amount', ...(withPipelines ? ['pipeline_id', 'pipelineName'] : [])];
+  const lines = [header.join(sep)];
   for (const r of rows) {
     const cells = [r.month, r.managerId, r.managerName, r.amount];
     if (withPipelines) cells.push(r.pipelineId ?? null, r.pipelineName ?? null);
-    lines.push(cells.map(csvField).join(','));
+    lines.push(cells.map(csvField).join(sep));
   }
-  return `${lines.join('\n')}\n`;
+  return opts.excel ? `\uFEFF${lines.join('\r\n')}\r\n` : `${lines.join('\n')}\n`;
 }

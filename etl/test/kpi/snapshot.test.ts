@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -192,5 +192,48 @@ describe('plans CLI: set, import, export', () => {
     const before = await plans();
     await run(process.execPath, [cli, 'plans', 'import', file], { env });
     expect(await plans()).toEqual(before);
+  });
+
+  it('export --excel writes UTF-8 with a byte-order mark, ";" and CRLF, and imports back', async () => {
+    await run(process.execPath, [cli, 'plans', 'set', '2027-06', '102', '300'], { env });
+    await t.db.none("UPDATE amo.users SET name = 'Борис; старший' WHERE id = 102");
+    try {
+      const out = await run(process.execPath, [cli, 'plans', 'export', '--month', '2027-06', '--excel'], { env, encoding: 'buffer' });
+      const bytes = out.stdout as unknown as Buffer;
+      expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      expect(bytes.subarray(3).toString('utf8')).toBe('month;managerId;managerName;amount\r\n2027-06;102;"Борис; старший";300\r\n');
+      const file = path.join(dir, 'excel.csv');
+      fs.writeFileSync(file, bytes);
+      await t.db.none("DELETE FROM app.plans WHERE month = '2027-06-01'");
+      const ok = await run(process.execPath, [cli, 'plans', 'import', file], { env });
+      expect(ok.stdout).toMatch(/imported 1 plan/);
+      expect((await plans()).filter((p) => p.month === '2027-06')).toEqual([{ month: '2027-06', manager_id: 102, amount: 300 }]);
+    } finally {
+      await t.db.none("UPDATE amo.users SET name = 'Boris' WHERE id = 102");
+      await t.db.none("DELETE FROM app.plans WHERE month = '2027-06-01'");
+    }
+  });
+
+  it('import of an empty file says that the file is empty', async () => {
+    for (const [name, text] of [['empty.csv', ''], ['blank.csv', '\uFEFF\n  \n']]) {
+      const file = path.join(dir, name!);
+      fs.writeFileSync(file, text!);
+      expect(await fails('plans', 'import', file)).toMatch(/^amokpi: the file is empty: it needs a header naming the columns month, managerId and amount/);
+    }
+  });
+
+  it('export to an output that fails (> /dev/full) is one line, not a stack', async () => {
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'plans', 'export'], { env, stdio: ['ignore', full, 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(r).toEqual({ code: 1, stderr: 'amokpi: cannot write the output (ENOSPC: no space left on the device)\n' });
+    } finally {
+      fs.closeSync(full);
+    }
   });
 });

@@ -50,11 +50,12 @@ export function register(program: Command): void {
     .command('export')
     .description('print plans as CSV (month,managerId,managerName,amount; pipeline_id,pipelineName when a pipeline plan exists)')
     .option('--month <YYYY-MM>', 'only this month')
-    .action(async (opts: { month?: string }) => {
+    .option('--excel', "for Excel (Russian locale): UTF-8 with a byte-order mark, ';' between cells; import reads it back")
+    .action(async (opts: { month?: string; excel?: boolean }) => {
       const config = prepare();
       if (opts.month) parseMonth(opts.month);
       await withDatabase(config, async ({ db }) => {
-        process.stdout.write(await exportPlansCsv(db, opts.month));
+        process.stdout.write(await exportPlansCsv(db, opts.month, { excel: opts.excel }));
       });
     });
 }
