@@ -76,3 +76,15 @@ export function logReporter(opts: LogReporterOptions = {}): Reporter {
 export function terminalReporter(opts: { tty: boolean; json?: boolean }): Reporter {
   return opts.tty && !opts.json ? barsReporter() : logReporter();
 }
+
+/**
+ * The history back-fill's days as progress on a reporter (a pseudo-stream "history", one "row" a day): at 1M
+ * leads a day takes ~2 s, so years of history are minutes that must not pass in silence.
+ */
+export function historyProgress(reporter: Reporter): (done: number, total: number) => void {
+  const stream = 'history (days)';
+  return (done, total) => {
+    if (done === 1) reporter.onProgress({ stream, phase: 'start', fraction: 0, fetched: 0, upserted: 0, deleted: 0, requests: 0 });
+    reporter.onProgress({ stream, phase: done === total ? 'done' : 'page', fraction: done / total, fetched: done, upserted: done, deleted: 0, requests: 0 });
+  };
+}

@@ -8,7 +8,7 @@ import { backfillLoadedHistory, snapshotDay } from '../kpi/snapshot';
 import { log } from '../log';
 import { apiFromConfig } from './client';
 import { runSync } from './engine';
-import { logReporter } from './report';
+import { historyProgress, logReporter } from './report';
 import { SyncBusyError } from './lock';
 import type { StreamResult, SyncMode } from './types';
 
@@ -81,7 +81,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       try {
         do {
           catchAgain = false;
-          await backfillLoadedHistory(db, config, { signal: history.signal });
+          await backfillLoadedHistory(db, config, { signal: history.signal, onDay: historyProgress(logReporter({ everyMs: 10_000 })) });
         } while (catchAgain && !stopped);
       } catch (err) {
         log().error({ err }, 'history catch-up failed');

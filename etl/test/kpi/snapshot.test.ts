@@ -68,7 +68,8 @@ describe('daily snapshots', () => {
     const out = await run(process.execPath, [cli, 'snapshot', '--date', '2026-11-27'], { env });
     expect(out.stdout).toMatch(/^2026-11-27: snapshot as of 2026-11-27T15:00:00\+03:00, 3 pipeline view\(s\), \d+ manager row\(s\)\n$/);
     const fill = await run(process.execPath, [cli, 'snapshot', '--from', '2026-11-10', '--to', '2026-11-12'], { env });
-    expect(fill.stdout).toMatch(/^2026-11-10: reconstructed as of 2026-11-11T00:00:00\+03:00, 3 pipeline view\(s\), \d+ manager row\(s\)\n2026-11-11: reconstructed .*\n2026-11-12: reconstructed .*\nback-filled 3 day\(s\)\n$/);
+    // A line as each day is stored, counted: the progress of a back-fill of years.
+    expect(fill.stdout).toMatch(/^1\/3 2026-11-10: reconstructed as of 2026-11-11T00:00:00\+03:00, 3 pipeline view\(s\), \d+ manager row\(s\)\n2\/3 2026-11-11: reconstructed .*\n3\/3 2026-11-12: reconstructed .*\nback-filled 3 day\(s\)\n$/);
     const bad = await run(process.execPath, [cli, 'snapshot', '--date', '2026-02-30'], { env }).catch((e) => e);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/2026-02-30/);

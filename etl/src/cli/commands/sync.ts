@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { prepare, withDatabase } from '../context';
 import { runSync, selectStreams } from '../../sync/engine';
 import { apiFromConfig } from '../../sync/client';
-import { formatJson, formatLine, terminalReporter } from '../../sync/report';
+import { formatJson, formatLine, historyProgress, terminalReporter } from '../../sync/report';
 import { streamNames } from '../../sync/streams';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
 
@@ -43,7 +43,8 @@ export function register(program: Command): void {
             throw new Error(`sync failed for ${failed.map((r) => `${r.stream} (${r.error})`).join('; ')}`);
           }
           if (mode === 'full' && !names?.length) {
-            const history = await backfillLoadedHistory(db, config);
+            const days = terminalReporter({ tty: Boolean(process.stderr.isTTY), json: flags.json });
+            const history = await backfillLoadedHistory(db, config, { onDay: historyProgress(days) }).finally(() => days.stop());
             if (history && !flags.json) process.stdout.write(`history: ${history.days} reconstructed day(s) stored for ${history.from}..${history.to}\n`);
           }
         } finally {
