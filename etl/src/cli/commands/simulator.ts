@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { startSimulator, type SimulatorOptions } from '../../simulator';
 import { stopSignal } from '../stop-signal';
+import { ConfigError } from '../../config';
+import { listenError } from '../../net';
 
 const int = (what: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -72,11 +74,16 @@ export function register(program: Command): void {
         oauth: f.oauthClientId ? { clientId: f.oauthClientId, clientSecret: f.oauthClientSecret!, redirectUri: f.redirectUri! } : undefined,
       };
       for (const k of Object.keys(opts.size!) as (keyof NonNullable<SimulatorOptions['size']>)[]) if (opts.size![k] === undefined) delete opts.size![k];
+      if (f.port > 65535) throw new ConfigError(`--port: must be a TCP port 0-65535, got ${f.port}`);
       const stopped = stopSignal();
-      const sim = await startSimulator(opts);
+      // A taken port or a host that is not this machine's: one line naming --port / --host.
+      const sim = await startSimulator(opts).catch((err: NodeJS.ErrnoException) => {
+        throw err && typeof err.code === 'string' && err.syscall ? listenError(err, f.host, f.port, '--port', '--host') : err;
+      });
       const out = process.stdout;
       out.write(`amoCRM simulator listening on ${sim.url}\n`);
-      out.write(`tokens: ${(f.token ?? ['sim-token']).length} long-lived token(s) accepted\n`);
+      // The default token is no secret (it is in --help): say it, so AMOCRM_ACCESS_TOKEN can be set from this line.
+      out.write(f.token ? `tokens: ${f.token.length} long-lived token(s) accepted\n` : 'tokens: 1 long-lived token accepted: sim-token (the default; --token sets your own)\n');
       if (opts.oauth) out.write(`authorization code (single use, 20 minutes): ${sim.issueAuthCode()}\n`);
       await stopped;
       await sim.close();
