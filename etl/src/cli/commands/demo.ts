@@ -11,7 +11,7 @@ import { createAmoClient } from '../../amocrm/client';
 import { longLivedAuth } from '../../amocrm/auth';
 import { runSync } from '../../sync/engine';
 import { startWorker } from '../../sync/worker';
-import { formatLine } from '../../sync/report';
+import { formatLine, historyProgress, terminalReporter } from '../../sync/report';
 import { startServer } from '../../api/server';
 import { seedDemoPlans } from '../../demo/plans';
 import { backfillLoadedHistory } from '../../kpi/snapshot';
@@ -71,7 +71,9 @@ export function register(program: Command): void {
       await migrate(database.url, { quiet: true });
       const api = createAmoClient({ baseUrl: sim.url, auth: longLivedAuth(simToken), rps: config.amocrm.rps });
       process.stdout.write(`amokpi demo: simulated amoCRM at ${sim.url}; first full sync…\n`);
-      const results = await runSync({ db: database.db, config, api, mode: 'full', signal: controller.signal });
+      // ~20 s at the default size, minutes with --leads 100000: bars on a terminal, log lines otherwise.
+      const reporter = terminalReporter({ tty: Boolean(process.stderr.isTTY) });
+      const results = await runSync({ db: database.db, config, api, mode: 'full', signal: controller.signal, progress: (e) => reporter.onProgress(e) }).finally(() => reporter.stop());
       for (const r of results) process.stdout.write(`  ${formatLine(r)}\n`);
       if (controller.signal.aborted) {
         process.stdout.write('amokpi demo: stopped during the first sync\n');
@@ -80,7 +82,8 @@ export function register(program: Command): void {
         await database.close();
         return;
       }
-      const history = await backfillLoadedHistory(database.db, config);
+      const days = terminalReporter({ tty: Boolean(process.stderr.isTTY) });
+      const history = await backfillLoadedHistory(database.db, config, { onDay: historyProgress(days) }).finally(() => days.stop());
       if (history) process.stdout.write(`  stored reconstructed history for ${history.days} past day(s) (${history.from}..${history.to})\n`);
       const plans = await seedDemoPlans(database.db, config);
       process.stdout.write(`  entered ${plans} demo plans (this month and the previous one)\n`);
