@@ -85,6 +85,7 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
   let unfiltered = false;
   let tie: { at: number; passes: number; ids: Set<number>; before?: Set<number> } | undefined;
   let low: number | undefined;
+  let held = false;
   for (;;) {
     if (ctx.signal?.aborted) return;
     const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { updated_at: 'asc' }, limit: spec.limit, page };
@@ -105,7 +106,9 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
     // A full walk's bound is 1970: measured from there the first page would read ~98 %. Its first row is where it starts.
     if (low === undefined && items.length > 0) low = Math.max(from, items[0]!.updated_at);
     // Unordered pages say nothing about what is still to come: the cursor may only move once the walk is over.
-    const cursor = unfiltered ? committed : maxSeen;
+    // While a tie is being proven the cursor stays at the tied second: a run stopped before the proof walks it again.
+    const cursor = unfiltered ? committed : tie?.at === from ? Math.min(maxSeen ?? from, from) : maxSeen;
+    held = cursor !== maxSeen;
     yield { items: kept, state: { maxSeen: cursor } satisfies AscendingState, progress: progressOf(low ?? start, maxSeen ?? start, ctx.wallNow) };
     const full = items.length >= spec.limit;
     if (unfiltered) {
@@ -138,7 +141,8 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
     from = pageMax;
     page = 1;
   }
-  if (unfiltered) yield { items: [], state: { maxSeen } satisfies AscendingState, progress: 1 };
+  // The walk is over: a cursor held back (unordered pages, a tie ending the list) moves to what was seen.
+  if (unfiltered || held) yield { items: [], state: { maxSeen } satisfies AscendingState, progress: 1 };
 }
 
 export interface IdOrderState {

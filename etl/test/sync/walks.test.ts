@@ -149,6 +149,28 @@ describe('walks over live data', () => {
       expect(await storedLeads()).toEqual(amoLeads(api));
     });
 
+    it('a run that fails while a tie is being proven keeps the cursor at the tied second: the next run reads the lead that slid', async () => {
+      const T = now() - 2 * 86400;
+      const api = tiedAccount(T);
+      await sync(api, 'full', 'leads');
+      const T2 = now() - 3600;
+      for (let id = 1; id <= 300; id++) Object.assign(api.leads.get(id)!, { price: 2000, updated_at: T2 });
+      // Between the tie's pages lead 5 is edited 50 min later (past the 10 min overlap): lead 251 slides onto page 1,
+      // unread, and the page ending the first pass reaches T2 + 3000. The run fails as the second pass begins.
+      let firstPages = 0;
+      api.before = (r) => {
+        const f = r.query.filter as any;
+        if (Number(f?.updated_at?.from) !== T2) return;
+        if (r.page === 2 && firstPages === 1) Object.assign(api.leads.get(5)!, { price: 3000, updated_at: T2 + 3000 });
+        if (r.page === 1 && ++firstPages === 2) throw new Error('HTTP 503 from amoCRM (retries given up)');
+      };
+      const failed = (await sync(api, 'incremental', 'leads'))[0]!;
+      expect(failed.error).toMatch(/503/);
+      api.before = undefined;
+      await sync(api, 'incremental', 'leads');
+      expect(await storedLeads()).toEqual(amoLeads(api));
+    });
+
     it('the full pass marks deleted only leads amoCRM no longer returns; a live lead the walk missed stays', async () => {
       const T = now() - 2 * 86400;
       const api = tiedAccount(T);
