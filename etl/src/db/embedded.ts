@@ -177,6 +177,52 @@ function url(port: number): string {
  */
 export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string) => void): Promise<EmbeddedHandle> {
   const base = ensureWritableDir(dataDir); // a missing, read-only or unusable AMOKPI_DATA_DIR: one line, at once
+  return withStartLock(base, () => startOrJoin(base, onLog));
+}
+
+const START_LOCK = 'pg.starting';
+const START_WAIT_MS = 120_000;
+
+/**
+ * One process at a time looks for a running server and starts one: two commands started together on a stopped
+ * data dir would otherwise both start a server, the loser would remove the winner's owner file on its way out,
+ * and a third command would then adopt the winner's server and stop it under its owner. An O_EXCL lock file
+ * holding the starter's pid; one whose process is gone is taken over.
+ */
+async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(base, START_LOCK);
+  const deadline = Date.now() + START_WAIT_MS;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = 0;
+    let age = 0;
+    try {
+      holder = Number(fs.readFileSync(lock, 'utf8'));
+      age = Date.now() - fs.statSync(lock).mtimeMs;
+    } catch {
+      continue; // released meanwhile
+    }
+    // An empty file is a lock being written (for a moment); a pid that is gone left it behind.
+    if ((holder > 0 && !alive(holder)) || (!holder && age > 5_000)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`the embedded Postgres in ${base} is being started by another amokpi (pid ${holder}) for over ${START_WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+async function startOrJoin(base: string, onLog?: (m: string) => void): Promise<EmbeddedHandle> {
   const dir = path.join(base, 'pg');
   const ownerFile = path.join(base, OWNER_FILE);
   const existing = running(dir);
