@@ -21,25 +21,35 @@ const exactHttpUrl = z
 /** A base URL: trailing slashes dropped so paths can be appended. */
 const httpUrl = exactHttpUrl.transform((u) => u.replace(/\/+$/, ''));
 
+/**
+ * A postgres:// URL as pg reads it (pg-connection-string), or undefined: `postgres://user:pw@/db?host=/run/pg`, a
+ * unix socket with an empty host, is valid there though WHATWG URL refuses user info without a host, so a
+ * placeholder host stands in (the hostname is then not the server: the socket is in ?host=).
+ */
+export function parsePostgresUrl(u: string): URL | undefined {
+  for (const candidate of [u, u.replace('@/', '@socket.invalid/')]) {
+    try {
+      return new URL(candidate);
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
 const postgresUrl = z
   .string()
   .refine((u) => /^postgres(ql)?:\/\//.test(u), 'must be a postgres:// URL, e.g. postgres://user:pass@localhost:5432/amokpi')
   // The message never repeats the URL: it holds the password.
-  .refine((u) => {
-    try {
-      new URL(u);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'is not a valid URL (is the port a number? percent-encode special characters of the password), e.g. postgres://user:pass@localhost:5432/amokpi');
+  .refine((u) => parsePostgresUrl(u) !== undefined, 'is not a valid URL (is the port a number? percent-encode special characters of the password), e.g. postgres://user:pass@localhost:5432/amokpi');
 
 /** Where the API listens: an IP address or a host name, without scheme, port or brackets. */
 const listenHost = z
   .string()
   .trim()
   .refine(
-    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(h),
+    // Underscores too: Docker service and container names may carry them.
+    (h) => isIP(h) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/.test(h),
     'must be an address or host name of this machine (no scheme, port or brackets), e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (all interfaces)',
   );
 

@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../config';
+import { loadConfig, parsePostgresUrl, type Config } from '../config';
 import { openDatabase, type Db } from '../db';
 import { migrate } from '../db/migrate';
 import { createLogger, setLogger, registerSecret } from '../log';
@@ -22,12 +22,10 @@ export function registerConfigSecrets(config: Config): void {
   const a = config.amocrm;
   for (const s of [a.accessToken, a.clientSecret, a.authCode, config.apiToken, config.adminToken, config.grafanaDbPassword]) registerSecret(s);
   if (config.databaseUrl) {
-    try {
-      const password = new URL(config.databaseUrl).password;
+    const password = parsePostgresUrl(config.databaseUrl)?.password; // loadConfig rejects a URL that does not parse
+    if (password) {
       registerSecret(password);
       registerSecret(decodeURIComponent(password));
-    } catch {
-      /* loadConfig rejects a URL that does not parse */
     }
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config';
+import { ConfigError, parsePostgresUrl } from '../config';
 import { pgp } from './pgp';
 
 /** How long the first connection to DATABASE_URL may take before the host counts as unreachable. */
@@ -8,12 +8,10 @@ type PgError = Error & { code?: string; severity?: string; hostname?: string; ad
 
 /** host:port of a URL for messages; never its user info (the password lives there). */
 function where(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
-  } catch {
-    return 'the server';
-  }
+  const u = parsePostgresUrl(url);
+  if (!u) return 'the server';
+  const socket = u.searchParams.get('host');
+  return socket?.startsWith('/') ? `the socket in ${socket}` : `${u.hostname || 'localhost'}:${u.port || '5432'}`;
 }
 
 /**

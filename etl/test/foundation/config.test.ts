@@ -1,4 +1,6 @@
 import { loadConfig, ConfigError } from '../../src/config';
+import { registerConfigSecrets } from '../../src/cli/context';
+import { scrub } from '../../src/log';
 
 describe('config', () => {
   it('has sane defaults for an empty environment', () => {
@@ -59,6 +61,10 @@ describe('config', () => {
     ['AMOKPI_HOST', '::'],
     ['AMOKPI_HOST', 'etl.internal'],
     ['DATABASE_URL', 'postgres://amokpi:p%40ss@db.internal:5432/amokpi?sslmode=require'],
+    // A unix socket as pg reads it: user and password, an empty host, the socket directory in ?host=.
+    ['DATABASE_URL', 'postgres://amokpi:pw@/amokpi?host=/var/run/postgresql'],
+    ['DATABASE_URL', 'postgres:///amokpi?host=/var/run/postgresql'],
+    ['AMOKPI_HOST', 'amokpi_etl'], // a Docker container name
   ])('accepts %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).not.toThrow();
   });
@@ -85,5 +91,16 @@ describe('config: OAuth redirect URI', () => {
     });
     expect(c.amocrm.baseUrl).toBe('https://acme.amocrm.ru');
     expect(c.amocrm.redirectUri).toBe('https://example.com/callback/');
+  });
+});
+
+describe('config: the database password is a secret whatever the URL form', () => {
+  it.each([
+    'postgres://amokpi:tcp-pw-4417@db.internal:5432/amokpi',
+    'postgres://amokpi:socket-pw-4417@/amokpi?host=/var/run/postgresql',
+  ])('masks the password of %s', (url) => {
+    const password = /:([^:@]+)@/.exec(url)![1]!;
+    registerConfigSecrets(loadConfig({ DATABASE_URL: url }));
+    expect(scrub(`password authentication failed: ${password}`)).toBe('password authentication failed: [REDACTED]');
   });
 });
