@@ -8,14 +8,12 @@ import { ensureWritableDir } from './datadir';
 
 export interface EmbeddedHandle {
   url: string;
-  /** Stops the server if this process started (or adopted) it; a server another live process runs is left alone. */
+  /** Leaves the server: stops it when no other live amokpi process uses it. */
   stop(): Promise<void>;
 }
 
 const USER = 'amokpi';
 const PASSWORD = 'amokpi';
-/** Next to `<dataDir>/pg`: the pid of the amokpi process that owns the running server. */
-const OWNER_FILE = 'pg.owner';
 /** Next to `<dataDir>/pg`: the server's log of its last start (it is not in our process's output). */
 const LOG_FILE = 'pg.log';
 
@@ -121,45 +119,110 @@ async function stopPid(pid: number, exited: () => boolean): Promise<void> {
 }
 
 /**
- * A server this process owns is stopped when the process exits for any reason it can see (an uncaught error,
- * process.exit anywhere, the end of the event loop): the 'exit' hook can only send a signal, and postgres shuts
- * down on its own. A SIGKILLed owner leaves the server running; the next amokpi process on the data dir adopts it.
+ * Every process using the server registers its pid in `<dataDir>/pg.users`; the last one out stops the server.
+ * (With a single owner, `serve` started during a first `sync --full` lost its database when the sync ended.)
  */
-function stopOnExit(pid: number, isStopped: () => boolean): void {
-  process.once('exit', () => {
-    if (isStopped()) return;
-    try {
-      process.kill(pid, 'SIGINT');
-    } catch {
-      /* gone */
-    }
-  });
+const USERS_DIR = 'pg.users';
+/** The single-owner file of earlier versions: a live pid in it still counts as a user. */
+const LEGACY_OWNER_FILE = 'pg.owner';
+
+function register(base: string): void {
+  const dir = path.join(base, USERS_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, String(process.pid)), '');
 }
 
-function writeOwner(file: string): void {
+function unregister(base: string): void {
+  fs.rmSync(path.join(base, USERS_DIR, String(process.pid)), { force: true });
+}
+
+/** Other live processes registered on the server; entries of processes that are gone are removed. */
+function otherUsers(base: string): number[] {
+  const dir = path.join(base, USERS_DIR);
+  const pids: number[] = [];
+  let names: string[] = [];
   try {
-    fs.writeFileSync(file, `${process.pid}\n`);
+    names = fs.readdirSync(dir);
   } catch {
-    /* adoption is best effort */
+    /* none registered */
   }
-}
-
-/** Removes the owner file when it names this process. */
-function removeOwner(file: string): void {
+  for (const name of names) {
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    if (alive(pid)) pids.push(pid);
+    else fs.rmSync(path.join(dir, name), { force: true });
+  }
   try {
-    if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file, { force: true });
+    const legacy = Number(fs.readFileSync(path.join(base, LEGACY_OWNER_FILE), 'utf8').trim());
+    if (legacy !== process.pid && alive(legacy)) pids.push(legacy);
+    else fs.rmSync(path.join(base, LEGACY_OWNER_FILE), { force: true });
   } catch {
     /* none */
   }
+  return pids;
 }
 
-function ownerAlive(file: string): boolean {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return pid !== process.pid && alive(pid);
-  } catch {
-    return false;
+/** Takes the start lock without waiting (for the synchronous exit hook); false when another process holds it. */
+function tryLockSync(base: string): boolean {
+  const lock = path.join(base, START_LOCK);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+    let holder = 0;
+    try {
+      holder = Number(fs.readFileSync(lock, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (holder > 0 && !alive(holder)) fs.rmSync(lock, { force: true });
+    else return false;
   }
+  return false;
+}
+
+/**
+ * How this process leaves the server: stop() when the command closes its database, or the 'exit' hook for any
+ * exit it can see (an uncaught error, process.exit anywhere). Either way it unregisters, and stops the server only
+ * when no other live process is registered — decided under the start lock, so a process joining at that moment
+ * is either counted or finds the server gone and starts a new one. The exit hook cannot wait: when the lock is
+ * busy it leaves the server running, and the next command on the data dir takes it over. A SIGKILLed process
+ * runs nothing: its entry is dropped by the next one that looks, and the last one out stops the server.
+ */
+function leaveServer(base: string, dir: string, started?: { child: ChildProcess; exited: () => boolean }): () => Promise<void> {
+  let left: Promise<void> | undefined;
+  const gone = (pid: number) => (started && started.child.pid === pid ? started.exited() : !alive(pid));
+  process.once('exit', () => {
+    if (left) return;
+    unregister(base);
+    if (otherUsers(base).length > 0 || !tryLockSync(base)) return;
+    try {
+      const server = running(dir);
+      if (server && otherUsers(base).length === 0) process.kill(server.pid, 'SIGINT');
+    } catch {
+      /* gone */
+    } finally {
+      fs.rmSync(path.join(base, START_LOCK), { force: true });
+    }
+  });
+  const leave = () =>
+    (left ??= withStartLock(base, async () => {
+      unregister(base);
+      if (otherUsers(base).length > 0) return;
+      const server = running(dir);
+      if (!server) return;
+      started?.child.ref(); // keep the process alive until the server is really gone
+      try {
+        await stopPid(server.pid, () => gone(server.pid));
+      } finally {
+        started?.child.unref();
+      }
+    }));
+  installSignalFallback(leave);
+  return leave;
 }
 
 function url(port: number): string {
@@ -168,8 +231,8 @@ function url(port: number): string {
 
 /**
  * Starts (or joins) the embedded Postgres whose data lives in `<dataDir>/pg`.
- * The first process to start it owns it and stops it on exit; later processes join via its pid file. A server
- * whose owner died without stopping it (kill -9) is adopted: this process stops it on exit instead.
+ * The first process starts it, later ones join via its pid file, and the last one to leave stops it (see
+ * leaveServer); a server whose every user died without leaving (kill -9) is taken over by the next one.
  *
  * The server runs in its own session (detached): a terminal's Ctrl-C reaches the whole foreground process group,
  * and a server in that group would shut down under the command that is still finishing its work (a sync
@@ -182,6 +245,7 @@ export async function startEmbeddedPostgres(dataDir: string, onLog?: (m: string)
 
 const START_LOCK = 'pg.starting';
 const START_WAIT_MS = 120_000;
+const locksHeld = new Set<string>();
 
 /**
  * One process at a time looks for a running server and starts one: two commands started together on a stopped
@@ -191,6 +255,8 @@ const START_WAIT_MS = 120_000;
  */
 async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> {
   const lock = path.join(base, START_LOCK);
+  // A signal during the start leaves the server from inside the lock this process holds.
+  if (locksHeld.has(lock)) return fn();
   const deadline = Date.now() + START_WAIT_MS;
   for (;;) {
     try {
@@ -215,27 +281,33 @@ async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> 
     if (Date.now() > deadline) throw new Error(`the embedded Postgres in ${base} is being started by another amokpi (pid ${holder}) for over ${START_WAIT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  locksHeld.add(lock);
   try {
     return await fn();
   } finally {
+    locksHeld.delete(lock);
     fs.rmSync(lock, { force: true });
+  }
+}
+
+/** A server shutting down (last user gone) is waited for, so this process starts a new one instead of joining it. */
+async function runningReady(dir: string): Promise<{ pid: number; port: number } | undefined> {
+  const end = Date.now() + 30_000;
+  for (;;) {
+    const p = pidFile(dir);
+    if (!p || !alive(p.pid)) return undefined;
+    if (p.status === 'ready' || Date.now() > end) return p;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 async function startOrJoin(base: string, onLog?: (m: string) => void): Promise<EmbeddedHandle> {
   const dir = path.join(base, 'pg');
-  const ownerFile = path.join(base, OWNER_FILE);
-  const existing = running(dir);
+  const existing = await runningReady(dir);
   if (existing) {
-    if (ownerAlive(ownerFile)) return { url: url(existing.port), stop: async () => {} };
-    // Orphaned by an owner that died without stopping it: adopt it.
-    onLog?.(`adopting the embedded Postgres (pid ${existing.pid}) left running by a process that is gone`);
-    writeOwner(ownerFile);
-    let stopped: Promise<void> | undefined;
-    stopOnExit(existing.pid, () => stopped !== undefined);
-    const stop = () => (stopped ??= stopPid(existing.pid, () => !alive(existing.pid)).finally(() => removeOwner(ownerFile)));
-    installSignalFallback(stop);
-    return { url: url(existing.port), stop };
+    if (otherUsers(base).length === 0) onLog?.(`taking over the embedded Postgres (pid ${existing.pid}) left running by a process that is gone`);
+    register(base);
+    return { url: url(existing.port), stop: leaveServer(base, dir) };
   }
   grantToPostgres(base);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
@@ -261,7 +333,7 @@ async function startOrJoin(base: string, onLog?: (m: string) => void): Promise<E
   const port = await freePort();
   const logFile = path.join(base, LOG_FILE);
   const logFd = fs.openSync(logFile, 'w');
-  writeOwner(ownerFile); // before the pid file appears: a process that joins meanwhile must not adopt it
+  register(base);
   let child: ChildProcess;
   try {
     child = spawn(await postgresBinary(), ['-D', dir, '-p', String(port)], {
@@ -271,7 +343,7 @@ async function startOrJoin(base: string, onLog?: (m: string) => void): Promise<E
       env: { ...process.env, LC_MESSAGES: 'C' },
     });
   } catch (err) {
-    removeOwner(ownerFile);
+    unregister(base);
     throw err;
   } finally {
     fs.closeSync(logFd);
@@ -281,25 +353,17 @@ async function startOrJoin(base: string, onLog?: (m: string) => void): Promise<E
   let exited = false;
   child.once('exit', () => (exited = true));
   child.once('error', (err) => onLog?.(`embedded Postgres: ${err.message}`));
-  let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      child.ref(); // keep the process alive until the server is really gone
-      try {
-        await stopPid(pid, () => exited);
-      } finally {
-        child.unref();
-        removeOwner(ownerFile);
-      }
-    })());
-  stopOnExit(pid, () => stopped !== undefined || exited);
-  installSignalFallback(stop);
+  const stop = leaveServer(base, dir, { child, exited: () => exited });
   try {
     await waitReady(dir, child, logFile);
     onLog?.(`embedded Postgres (pid ${pid}) ready on port ${port}; its log: ${logFile}`);
     await createDatabase(port);
   } catch (err) {
-    await stop();
+    // Still under the start lock, which stop() would wait for: nobody else can have joined yet.
+    unregister(base);
+    child.ref();
+    await stopPid(pid, () => exited);
+    child.unref();
     throw err;
   }
   return { url: url(port), stop };

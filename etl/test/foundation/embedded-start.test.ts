@@ -44,12 +44,28 @@ const alive = (pid: number) => {
   }
 };
 
+const users = (dataDir: string): number[] => {
+  try {
+    return fs.readdirSync(path.join(dataDir, 'pg.users')).map(Number).sort((x, y) => x - y);
+  } catch {
+    return [];
+  }
+};
+
+async function query(s: Starter): Promise<string> {
+  const before = s.out.length;
+  s.child.stdin!.write('query\n');
+  await until('an answer to the query', () => /^query .*$/m.test(s.out.slice(before)));
+  return /^query .*$/m.exec(s.out.slice(before))![0];
+}
+
 /**
  * Two commands started together on a stopped (here: new) data dir: one initialises and starts the server, the
- * other waits for it and joins. Before the start lock both started one, and the loser's clean-up removed the
- * winner's owner file, so a later command adopted the winner's server and stopped it under its owner.
+ * other waits for it (the start lock) and joins. Both are users of the one server, and the last one to leave stops
+ * it, whichever started it: with a single owner, `serve` started during a first `sync --full` lost its database
+ * the moment the sync ended.
  */
-describe('embedded Postgres started by two commands at once', () => {
+describe('embedded Postgres shared by two commands', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'amokpi-start-'));
   const started: Starter[] = [];
   afterAll(async () => {
@@ -59,7 +75,7 @@ describe('embedded Postgres started by two commands at once', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('one server, one owner: the joiner leaving keeps it, the owner leaving stops it', async () => {
+  it('one server for both; the one that started it leaving keeps it for the other, the last one leaving stops it', async () => {
     const [a, b] = [starter(dataDir), starter(dataDir)];
     started.push(a, b);
     await until('both ready', () => /^ready /m.test(a.out) && /^ready /m.test(b.out));
@@ -67,19 +83,38 @@ describe('embedded Postgres started by two commands at once', () => {
     expect(url(a)).toBe(url(b));
     expect(`${a.err}${b.err}`).toBe('');
     const pid = serverPid(dataDir)!;
-    const owner = Number(fs.readFileSync(path.join(dataDir, 'pg.owner'), 'utf8'));
-    const [first, second] = owner === a.child.pid ? [a, b] : [b, a];
-    expect(owner).toBe(first.child.pid);
+    expect(users(dataDir)).toEqual([a.child.pid!, b.child.pid!].sort((x, y) => x - y));
     expect(fs.existsSync(path.join(dataDir, 'pg.starting'))).toBe(false);
+    // The starter is the one whose child is the server's parent.
+    const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    const [first, second] = ppid === a.child.pid ? [a, b] : [b, a];
+    expect(ppid).toBe(first.child.pid);
 
-    second.child.stdin!.end(); // the joiner stops: the owner's server stays
-    expect(await second.exited).toBe(0);
-    expect(alive(pid)).toBe(true);
-    expect(Number(fs.readFileSync(path.join(dataDir, 'pg.owner'), 'utf8'))).toBe(owner);
-
-    first.child.stdin!.end();
+    first.child.stdin!.end(); // the starter leaves: the other still uses the server
     expect(await first.exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alive(pid)).toBe(true);
+    expect(await query(second)).toBe('query ok');
+    expect(users(dataDir)).toEqual([second.child.pid!]);
+
+    second.child.stdin!.end(); // the last one out stops it
+    expect(await second.exited).toBe(0);
     await until('the server to stop', () => !alive(pid), 30_000);
     expect(serverPid(dataDir)).toBeUndefined();
+    expect(users(dataDir)).toEqual([]);
+  }, 150_000);
+
+  it('a user killed with -9 is not waited for: the last live one stops the server', async () => {
+    const [a, b] = [starter(dataDir), starter(dataDir)];
+    started.push(a, b);
+    await until('both ready', () => /^ready /m.test(a.out) && /^ready /m.test(b.out));
+    const pid = serverPid(dataDir)!;
+    a.child.kill('SIGKILL');
+    await a.exited;
+    expect(await query(b)).toBe('query ok');
+    b.child.stdin!.end();
+    expect(await b.exited).toBe(0);
+    await until('the server to stop', () => !alive(pid), 30_000);
+    expect(users(dataDir)).toEqual([]);
   }, 150_000);
 });
