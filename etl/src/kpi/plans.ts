@@ -66,11 +66,9 @@ export function parseAmountText(text: string): number {
 export function validatePlan(month: string, managerId: unknown, amount: unknown, pipelineId?: unknown): PlanEdit {
   parseMonth(month);
   const id = positiveId(managerId, 'managerId');
-  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) {
-    const most = typeof amount === 'number' && amount > MAX_AMOUNT ? ` of at most ${MAX_AMOUNT}` : '';
-    throw new KpiInputError(`amount must be a non-negative integer${most}, got ${JSON.stringify(amount)}`);
-  }
-  const edit: PlanEdit = { month, managerId: id, amount };
+  const problem = amountProblem(amount);
+  if (problem) throw new KpiInputError(`amount ${problem}`);
+  const edit: PlanEdit = { month, managerId: id, amount: amount as number };
   if (pipelineId !== undefined && pipelineId !== null) edit.pipelineId = positiveId(pipelineId, 'pipelineId');
   return edit;
 }
