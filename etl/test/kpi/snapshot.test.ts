@@ -73,6 +73,16 @@ describe('daily snapshots', () => {
     const bad = await run(process.execPath, [cli, 'snapshot', '--date', '2026-02-30'], { env }).catch((e) => e);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/2026-02-30/);
+    // A range with no past day in it is refused in one line, not reported as "back-filled 0 day(s)".
+    for (const [args, message] of [
+      [['--from', '2026-11-20', '--to', '2026-11-10'], 'amokpi: --from 2026-11-20 is after --to 2026-11-10'],
+      [['--from', '2026-11-27'], /^amokpi: --from 2026-11-27 is not a past day \(today is 2026-11-27 in Europe\/Moscow; /],
+    ] as const) {
+      const refused = await run(process.execPath, [cli, 'snapshot', ...args], { env }).catch((e) => e);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr.trim()).toMatch(message);
+    }
   });
 });
 

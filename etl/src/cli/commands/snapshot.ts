@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { backfillSnapshots, snapshotDay, type SnapshotResult } from '../../kpi/snapshot';
+import { loadKpiContext } from '../../kpi/context';
 import { KpiInputError, parseDate } from '../../kpi/time';
 import { prepare, withDatabase } from '../context';
 
@@ -23,8 +24,12 @@ export function register(program: Command): void {
       if (opts.to) parseDate(opts.to, 'to');
       if (opts.date && (opts.from || opts.to)) throw new KpiInputError('use either --date or --from/--to');
       if (opts.to && !opts.from) throw new KpiInputError('--to needs --from');
+      if (opts.from && opts.to && opts.from > opts.to) throw new KpiInputError(`--from ${opts.from} is after --to ${opts.to}`);
       await withDatabase(config, async ({ db }) => {
         if (opts.from) {
+          const { today, zone } = await loadKpiContext(db, config);
+          // Back-fill stores finished days only; a range with none is a mistake worth one line, not "0 day(s)".
+          if (opts.from >= today) throw new KpiInputError(`--from ${opts.from} is not a past day (today is ${today} in ${zone}; it is live, and \`snapshot\` without options freezes it so far)`);
           // A line as each day is stored (about 2 s a day at 1M leads), not all of them at the end.
           const done = await backfillSnapshots(db, config, opts.from, opts.to ?? '9999-12-31', {
             onDay: (n, total, r) => process.stdout.write(`${String(n).padStart(String(total).length)}/${total} ${line(r)}\n`),
