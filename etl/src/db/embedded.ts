@@ -290,6 +290,15 @@ async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
+/**
+ * The pid of a live process using the embedded Postgres of a data dir (a registered user, or the server itself
+ * when nobody is registered), or undefined when none: the demo wipes its database only when this is undefined.
+ */
+export function embeddedInUse(dataDir: string): number | undefined {
+  const base = path.resolve(dataDir);
+  return otherUsers(base)[0] ?? running(path.join(base, 'pg'))?.pid;
+}
+
 /** A server shutting down (last user gone) is waited for, so this process starts a new one instead of joining it. */
 async function runningReady(dir: string): Promise<{ pid: number; port: number } | undefined> {
   const end = Date.now() + 30_000;

@@ -41,7 +41,7 @@ describe('npm run demo (embedded Postgres + live simulator + ETL + API)', () => 
   });
 
   it('starts, prints URLs and tokens, serves fresh non-empty KPIs and stops cleanly on Ctrl-C', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, AMOKPI_DATA_DIR: dataDir, AMOKPI_PORT: '0', LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, AMOKPI_DATA_DIR: dataDir, AMOKPI_PORT: '0', LOG_LEVEL: 'warn', AMOKPI_SYNC_CRON: '*/2 * * * *' };
     delete env.DATABASE_URL;
     delete env.AMOKPI_API_TOKEN;
     delete env.AMOKPI_ADMIN_TOKEN;
@@ -60,6 +60,16 @@ describe('npm run demo (embedded Postgres + live simulator + ETL + API)', () => 
     expect(apiToken).not.toBe(adminToken);
     // The tokens are printed once for the user, never into the logs.
     expect(stderr).not.toContain(apiToken!);
+    // The banner tells the schedule the worker really has (a .env may set its own).
+    expect(out.text).toContain('the worker syncs on the schedule AMOKPI_SYNC_CRON="*/2 * * * *".');
+
+    // A second demo on the same data dir would start fresh by deleting the database under this one: refused.
+    const second = spawn(process.execPath, [cli, 'demo', '--leads', '400', '--months', '2'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let secondErr = '';
+    second.stderr!.on('data', (d) => (secondErr += String(d)));
+    const secondCode = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(secondCode).toBe(2);
+    expect(secondErr.trim()).toMatch(/^amokpi: \S+demo: another amokpi \(pid \d+\) is using this demo database; stop it first, or give this demo its own AMOKPI_DATA_DIR$/);
 
     const status = await getJson(`${url}/api/v1/status`, apiToken!);
     expect(status.dataLagSeconds).toBeLessThan(120);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type Config } from '../../config';
 import { openDatabase } from '../../db';
+import { embeddedInUse } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
 import { createLogger, registerSecret, setLogger, log } from '../../log';
 import { startSimulator } from '../../simulator';
@@ -35,6 +36,11 @@ function secret(): string {
  * Everything on embedded defaults: a fresh embedded Postgres under <AMOKPI_DATA_DIR>/demo, the amoCRM
  * simulator in live mode, migrations, a full sync, the worker and the API. Ctrl-C stops it all.
  */
+/** The sync schedule as the banner says it: the demo's own default in words, anything else as given. */
+function schedule(cron: string): string {
+  return cron.trim() === '* * * * *' ? 'every minute' : `on the schedule AMOKPI_SYNC_CRON="${cron}"`;
+}
+
 export function register(program: Command): void {
   program
     .command('demo')
@@ -64,7 +70,14 @@ export function register(program: Command): void {
       // The API starts after the first sync: a taken port must fail now, not after it.
       await assertCanListen(base.host, base.port, 'AMOKPI_PORT');
       const dataDir = path.join(base.dataDir, 'demo');
-      if (!base.databaseUrl && !opts.keep) fs.rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
+      if (!base.databaseUrl && !opts.keep) {
+        // Starting fresh deletes the database: never under a demo (or any command) still using it.
+        const user = embeddedInUse(dataDir);
+        if (user !== undefined) {
+          throw new ConfigError(`${dataDir}: another amokpi (pid ${user}) is using this demo database; stop it first, or give this demo its own AMOKPI_DATA_DIR`);
+        }
+        fs.rmSync(path.join(dataDir, 'pg'), { recursive: true, force: true });
+      }
       const sim = await startSimulator({ port: 0, seed, size, token: simToken, live: true });
       const config: Config = { ...base, dataDir, amocrm: { ...base.amocrm, baseUrl: sim.url, accessToken: simToken } };
       const database = await openDatabase(config);
@@ -96,7 +109,7 @@ export function register(program: Command): void {
       process.stdout.write(
         [
           '',
-          `amokpi demo is up (${seconds} s). The simulated account keeps moving; the worker syncs every minute.`,
+          `amokpi demo is up (${seconds} s). The simulated account keeps moving; the worker syncs ${schedule(config.syncCron)}.`,
           `  KPI API:      ${server.url}/api/v1/kpi/managers`,
           `  Health:       ${server.url}/healthz`,
           `  Plans admin:  ${server.url}/admin/plans`,
