@@ -29,6 +29,14 @@ describe('docker-compose.yml', () => {
     expect(services).toEqual(['etl', 'grafana', 'grafana-setup', 'postgres', 'simulator']);
   });
 
+  it('README\'s path: `cp .env.example .env` then `--profile demo` syncs the simulator, not an example account', async () => {
+    const cfg = parse((await composeConfig(['--env-file', path.join(REPO, '.env.example'), '--profile', 'demo', 'config'])).stdout);
+    const etl = cfg.services.etl.environment;
+    expect(etl.AMOCRM_BASE_URL).toBe('http://simulator:8090');
+    const command: string[] = cfg.services.simulator.command;
+    expect(command[command.indexOf('--token') + 1]).toBe(etl.AMOCRM_ACCESS_TOKEN);
+  });
+
   it('the resolved file: pinned Grafana satisfying the plugin, plugin and provisioning mounted, anonymous viewer, setup one-shot, demo simulator', async () => {
     const cfg = parse((await composeConfig(['--profile', 'demo', 'config'], { AMOKPI_API_TOKEN: 'from-env-token-1' })).stdout);
     const s = cfg.services;
