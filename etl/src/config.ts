@@ -140,7 +140,7 @@ const schema = z.object({
   AMOKPI_GRAFANA_DB_PASSWORD: opt(z.string().min(8, 'must be at least 8 characters')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   ),
 });
 

@@ -17,7 +17,9 @@ export function buildProgram(): Command {
   const program = new Command('amokpi')
     .description('Sales-department KPI board for amoCRM (Kommo): ETL, KPI API and Grafana set-up')
     .version('0.1.0')
-    .showHelpAfterError('(run "amokpi --help" for the list of commands)');
+    .showHelpAfterError('(run "amokpi --help" for the list of commands)')
+    // Before the commands are added: subcommands inherit it, so their usage errors reach main() too.
+    .exitOverride();
   for (const reg of [migrate, sync, serve, run, snapshot, plans, grafana, demo, simulator]) reg(program);
   return program;
 }
@@ -89,11 +91,13 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   dotenv.config({ quiet: true });
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) process.exit(err.exitCode);
+    // Commander's usage errors (unknown command or flag, a flag value its parser refuses) exit 2 like a bad
+    // setting; help and --version exit 0.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     if (err instanceof ConfigError) {
       process.stderr.write(`amokpi: ${err.message}\n`);
       process.exit(2);

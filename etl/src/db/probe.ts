@@ -25,7 +25,8 @@ export function describeConnectError(err: unknown, url: string): ConfigError {
   let why: string;
   switch (e?.code) {
     case '28P01':
-      why = `${msg} at ${at} (check the password in DATABASE_URL)`;
+      // Postgres answers the same for an unknown role, so as not to tell a stranger which roles exist.
+      why = `${msg} at ${at} (check the user name and the password in DATABASE_URL: an unknown user gets this answer too)`;
       break;
     case '28000':
     case '3D000':

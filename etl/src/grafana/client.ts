@@ -81,7 +81,7 @@ export class GrafanaClient {
     } catch (err) {
       const code = errorCode(err);
       const why = (code && CONNECT_CODES[code]) ?? (err instanceof Error ? err.message : String(err));
-      throw new GrafanaError(`Grafana at ${this.baseUrl} is not reachable (${why}): is it running, and is --url right?`);
+      throw new GrafanaError(`Grafana at ${this.baseUrl} is not reachable (${why}): is it running, and is --url (or GRAFANA_URL) right?`);
     }
     const text = await res.body.text();
     let parsed: unknown = text;

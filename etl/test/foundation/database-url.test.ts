@@ -54,7 +54,7 @@ describe('DATABASE_URL connection failures (real processes, real Postgres)', () 
   };
 
   it('a wrong password', async () => {
-    await check(`postgres://amokpi:${SECRET}@127.0.0.1:${embeddedPort}/amokpi`, /password authentication failed for user "amokpi" at 127\.0\.0\.1:\d+ \(check the password/);
+    await check(`postgres://amokpi:${SECRET}@127.0.0.1:${embeddedPort}/amokpi`, /password authentication failed for user "amokpi" at 127\.0\.0\.1:\d+ \(check the user name and the password in DATABASE_URL: an unknown user gets this answer too\)/);
   });
 
   it('a role that does not exist', async () => {

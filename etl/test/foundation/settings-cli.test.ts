@@ -35,3 +35,26 @@ describe('a malformed setting stops the command at start with one line (real pro
     expect(r.stderr).not.toContain('s3cret-pw');
   });
 });
+
+describe('a command-line usage error exits 2, as a bad setting does (real processes)', () => {
+  it('an unknown flag, an unknown command, a flag value its parser refuses, a malformed --url', async () => {
+    for (const [args, re] of [
+      [['demo', '--bogus'], /unknown option '--bogus'/],
+      [['nosuchcommand'], /unknown command 'nosuchcommand'/],
+      [['simulator', '--port', 'abc'], /--port/],
+      [['grafana', 'setup', '--url', 'localhost:3000', '--token', 'glsa_x'], /^amokpi: --url \(or GRAFANA_URL\): must be an http\(s\) URL like http:\/\/localhost:3000, got "localhost:3000"$/m],
+    ] as const) {
+      const r = await cli([...args], {});
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr).toMatch(re);
+    }
+    const help = await cli(['--help'], {});
+    expect(help.code).toBe(0);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('an unknown level is named with the levels there are', async () => {
+    expectOneLine(await cli(['migrate'], { LOG_LEVEL: 'verbose' }), 'LOG_LEVEL', /^amokpi: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent$/m);
+  });
+});

@@ -112,7 +112,7 @@ describe('amokpi grafana setup against a stand-in Grafana', () => {
     const port = await closedPort();
     const err = await grafanaSetup({ url: `http://127.0.0.1:${port}`, auth: { token: TOKEN } }).catch((e) => e);
     expect(err).toBeInstanceOf(GrafanaError);
-    expect(err.message).toBe(`Grafana at http://127.0.0.1:${port} is not reachable (connection refused): is it running, and is --url right?`);
+    expect(err.message).toBe(`Grafana at http://127.0.0.1:${port} is not reachable (connection refused): is it running, and is --url (or GRAFANA_URL) right?`);
   });
 
   it('an old Grafana is refused before anything is written', async () => {

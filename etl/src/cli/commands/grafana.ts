@@ -45,6 +45,11 @@ export function register(program: Command): void {
     .action(async (flags: SetupFlags) => {
       const config = prepare();
       if (!/^\d+[smh]$/.test(flags.interval)) throw new ConfigError('--interval: must be a duration like 30s, 1m or 5m');
+      for (const [flag, env, value] of [['--url', 'GRAFANA_URL', flags.url], ['--public-url', 'GRAFANA_PUBLIC_URL', flags.publicUrl]] as const) {
+        if (value !== undefined && !/^https?:\/\/[^/\s]+/i.test(value)) {
+          throw new ConfigError(`${flag} (or ${env}): must be an http(s) URL like http://localhost:3000, got "${value}"`);
+        }
+      }
       if (flags.token) registerSecret(flags.token);
       const auth = authFrom(flags);
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ConfigError } from '../../config';
 import { prepare, withDatabase } from '../context';
 import { runSync, selectStreams } from '../../sync/engine';
 import { apiFromConfig } from '../../sync/client';
@@ -22,7 +23,11 @@ export function register(program: Command): void {
     .action(async (flags: SyncFlags) => {
       const config = prepare();
       const names = flags.stream?.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-      selectStreams(names); // an unknown name fails before anything is opened
+      try {
+        selectStreams(names); // an unknown name fails before anything is opened
+      } catch (err) {
+        throw new ConfigError(`--stream: ${(err as Error).message}`); // a usage error: exit 2, as a bad flag
+      }
       const mode = flags.full ? 'full' : 'incremental';
       await withDatabase(config, async ({ db }) => {
         const api = apiFromConfig(config, db);
