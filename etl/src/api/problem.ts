@@ -31,9 +31,11 @@ export function sendProblem(res: Response, status: number, title: string, detail
 export const badRequest = (detail: string, extras?: ProblemExtras) => new HttpProblem(400, titleOf(400), detail, extras);
 
 /** Last middleware: every failure is problem+json, titled by its status; internals are logged, not echoed. */
-export function problemHandler(err: unknown, _req: Request, res: Response, _next: NextFunction): void {
+export function problemHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   if (err instanceof HttpProblem) return sendProblem(res, err.status, err.title, err.message, err.extras);
   if (err instanceof KpiInputError) return sendProblem(res, 400, titleOf(400), err.message);
+  // The router decodes path parameters while matching a route; its message ("Failed to decode param") is not ours.
+  if (err instanceof URIError) return sendProblem(res, 400, titleOf(400), `the path is not valid percent-encoding: ${req.originalUrl.split('?')[0]}`);
   // body-parser's errors: a 4xx with a message written for the client.
   const e = err as { type?: string; status?: number; message?: string; limit?: number };
   if (e?.type === 'entity.parse.failed') return sendProblem(res, 400, titleOf(400), 'the body is not valid JSON');

@@ -58,29 +58,39 @@ function notAfterToday(ctx: KpiContext, date: string, name = 'date'): void {
   if (date > ctx.today) throw badRequest(`${name} ${date} is after today (${ctx.today} in ${ctx.zone})`);
 }
 
+const ADMIN_NEEDED = 'plan edits need the admin token: "Authorization: Bearer <AMOKPI_ADMIN_TOKEN>"';
+/** Methods that change nothing: without a token they get the generic 401. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The /api/v1 routes. Reads take the API (or admin) token; plan edits only the admin token. */
 export function apiRouter(config: Config, db: Db): Router {
   const r = express.Router();
   const read = requireBearer([config.apiToken, config.adminToken]);
   // The same answer for no token, a wrong one and the read token: edits want the admin token, named by its variable.
-  const admin = requireBearer([config.adminToken], 'plan edits need the admin token: "Authorization: Bearer <AMOKPI_ADMIN_TOKEN>"');
+  const admin = requireBearer([config.adminToken], ADMIN_NEEDED);
+  // Either token, but a request that would change something and has none is told what edits need, as `admin` says.
+  const anyToken = requireBearer([config.apiToken, config.adminToken], ADMIN_NEEDED);
   const ctxOf = () => loadKpiContext(db, config);
   const flights = new SingleFlight();
   /** Shares one computation among identical concurrent reads (same path and query string). */
   const shared = <T>(req: Request, compute: () => Promise<T>) => flights.run(req.originalUrl, compute);
+  // Before the routes: express decodes a route's path parameters while matching it, so a token checked only
+  // by the route would come after a 400 for a malformed percent-escape (KPI.md: no token is 401, first).
+  // Either token passes here; plan edits check for the admin token on their route as well.
+  r.use((req, res, next) => (READ_METHODS.has(req.method) ? read : anyToken)(req, res, next));
   r.use(compressLargeJson());
 
-  r.get('/status', read, async (req, res) => {
+  r.get('/status', async (req, res) => {
     parseQuery(req, noQuery);
     res.json(await syncStatus(db, await ctxOf()));
   });
 
-  r.get('/managers', read, async (req, res) => {
+  r.get('/managers', async (req, res) => {
     parseQuery(req, noQuery);
     res.json(await listManagers(db, await ctxOf()));
   });
 
-  r.get('/pipelines', read, async (req, res) => {
+  r.get('/pipelines', async (req, res) => {
     parseQuery(req, noQuery);
     res.json(await listPipelines(db));
   });
@@ -95,9 +105,9 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await shared(req, () => compute(ctx, date, q.pipelineId ?? null)));
   };
 
-  r.get('/kpi/managers', read, board((ctx, date, pipelineId) => managersBoard(db, ctx, date, pipelineId)));
+  r.get('/kpi/managers', board((ctx, date, pipelineId) => managersBoard(db, ctx, date, pipelineId)));
 
-  r.get('/kpi/activity', read, async (req, res) => {
+  r.get('/kpi/activity', async (req, res) => {
     const q = parseQuery(req, activityQuery);
     const ctx = await ctxOf();
     // KPI.md: from and to default to the current month, each on its own (not to the other date's month).
@@ -113,15 +123,15 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await shared(req, () => activity(db, ctx, from, to, q.managerId ?? null)));
   });
 
-  r.get('/kpi/stale-deals', read, async (req, res) => {
+  r.get('/kpi/stale-deals', async (req, res) => {
     const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
     res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
   });
 
-  r.get('/kpi/department', read, board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));
+  r.get('/kpi/department', board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));
 
-  r.get('/plans', read, async (req, res) => {
+  r.get('/plans', async (req, res) => {
     const q = parseQuery(req, plansListQuery);
     const ctx = await ctxOf();
     res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
@@ -156,9 +166,9 @@ export function apiRouter(config: Config, db: Db): Router {
     res.status(204).end();
   });
 
-  // A known path with another method is a 405 (with Allow), anything else under /api/v1 a 404: both only for a caller with a token.
-  refuseOtherMethods(r, read);
-  r.use(read);
+  // A known path with another method is a 405 (with Allow), anything else under /api/v1 a 404: both only for a caller
+  // with a token, as the token is checked before the routes.
+  refuseOtherMethods(r);
   return r;
 }
 

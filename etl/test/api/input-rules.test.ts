@@ -159,6 +159,25 @@ describe('KPI API: input bounds, error titles and messages', () => {
     expectProblem(await api.get('/api/v1/managers', null), 401, 'Unauthorized', /Authorization: Bearer <token>/);
   });
 
+  describe('the token is checked before the path is decoded', () => {
+    it.each(['PUT', 'GET', 'DELETE'])('%s with a malformed percent-escape and no or a wrong token is 401, not a 400 about the path', async (method) => {
+      for (const token of [null, 'wrong']) {
+        const r = await api.call(method, '/api/v1/plans/%ZZ/1', { token, body: method === 'PUT' ? { amount: 1 } : undefined });
+        expectProblem(r, 401, 'Unauthorized');
+      }
+    });
+
+    it.each([
+      ['PUT', '/api/v1/plans/%ZZ/1'],
+      ['DELETE', '/api/v1/plans/2026-12/%E0%A4%A'],
+      ['PUT', '/api/v1/plans/%C3'],
+    ])('with a token, %s %s is a 400 in our words (not express\'s) and changes nothing', async (method, path) => {
+      const before = await snapshot();
+      expectProblem(await admin(method, path, method === 'PUT' ? { amount: 1 } : undefined), 400, 'Bad Request', `the path is not valid percent-encoding: ${path}`);
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
   describe('a known path with a method it does not have is 405 with Allow', () => {
     it.each([
       ['POST', '/api/v1/managers', 'GET, HEAD'],
