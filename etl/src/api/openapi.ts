@@ -12,7 +12,7 @@ const bodyErrors = (limit: string) => ({
   ...errors,
   '401': { ...problem, description: 'missing or wrong token, or not the admin token' },
   '413': { ...problem, description: `the body is over ${limit} (nothing changed)` },
-  '415': { ...problem, description: 'a charset other than UTF-8 or an unsupported Content-Encoding (nothing changed)' },
+  '415': { ...problem, description: 'not Content-Type: application/json, a charset other than UTF-8 or an unsupported Content-Encoding (nothing changed)' },
 });
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Request } from 'express';
-import { badRequest } from './problem';
+import express, { type Request, type RequestHandler } from 'express';
+import { badRequest, HttpProblem, titleOf } from './problem';
 import { dateProblem, monthProblem } from '../kpi/time';
 
 export const idParam = z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number);
@@ -50,4 +50,34 @@ function describe(error: z.ZodError, name = 'input'): string {
   if (issue.code === 'custom' && issue.params?.valueFirst) return `${where} ${issue.message}`;
   if (issue.code === 'invalid_type') return `${where}: expected a single ${issue.expected} value`;
   return `${where}: ${issue.message}`;
+}
+
+/** The charset parameter of a Content-Type (quotes removed, lower case), undefined when there is none. */
+function charsetOf(params: string[]): string | undefined {
+  const given = params.find((p) => p.startsWith('charset='));
+  return given?.slice('charset='.length).replace(/^"(.*)"$/, '$1');
+}
+
+/**
+ * Why a request's Content-Type is not the one JSON bodies take, or undefined when it is: application/json, with
+ * no charset or UTF-8 (README). body-parser alone would leave any other type unread (and the route would call the
+ * JSON wrong) and would decode UTF-16 and UTF-32.
+ */
+export function contentTypeProblem(header: string | undefined): string | undefined {
+  const must = 'the body must be sent as Content-Type: application/json';
+  if (!header) return `${must}, the request has no Content-Type`;
+  const [type, ...params] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return `${must}, not ${JSON.stringify(header)}`;
+  const charset = charsetOf(params);
+  if (charset !== undefined && charset !== 'utf-8') return `unsupported charset "${charset.toUpperCase()}": the body must be UTF-8`;
+  return undefined;
+}
+
+/** A route's JSON body of at most `limit`: any other media type or charset is 415 before a byte is read. */
+export function jsonBody(limit: string): RequestHandler[] {
+  const mediaType: RequestHandler = (req, _res, next) => {
+    const problem = contentTypeProblem(req.get('content-type'));
+    next(problem ? new HttpProblem(415, titleOf(415), problem) : undefined);
+  };
+  return [mediaType, express.json({ limit, strict: false })];
 }

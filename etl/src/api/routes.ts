@@ -12,7 +12,7 @@ import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
 import { compressLargeJson } from './compress';
-import { dateParam, idParam, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
+import { dateParam, idParam, jsonBody, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
 
@@ -137,7 +137,7 @@ export function apiRouter(config: Config, db: Db): Router {
     res.json(await listPlans(db, q.month ?? ctx.today.slice(0, 7), q.pipelineId ?? null));
   });
 
-  r.put('/plans/:month/:managerId', admin, express.json({ limit: '4kb', strict: false }), async (req, res) => {
+  r.put('/plans/:month/:managerId', admin, ...jsonBody('4kb'), async (req, res) => {
     const q = parseQuery(req, planQuery);
     const month = parseWith(monthParam, req.params.month, 'month');
     const managerId = parseWith(idParam, req.params.managerId, 'managerId');
@@ -146,7 +146,7 @@ export function apiRouter(config: Config, db: Db): Router {
   });
 
   // A month's plans in one request, all or nothing (an addition to KPI.md): what the plan page saves with.
-  r.put('/plans/:month', admin, express.json({ limit: '256kb', strict: false }), async (req, res) => {
+  r.put('/plans/:month', admin, ...jsonBody('256kb'), async (req, res) => {
     const q = parseQuery(req, planQuery);
     const month = parseWith(monthParam, req.params.month, 'month');
     try {

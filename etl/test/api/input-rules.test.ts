@@ -106,9 +106,54 @@ describe('KPI API: input bounds, error titles and messages', () => {
         });
         return { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() };
       };
-      expectProblem(await put({ 'content-type': 'application/json; charset=koi8-r' }), 415, 'Unsupported Media Type', 'unsupported charset "KOI8-R"');
+      expectProblem(await put({ 'content-type': 'application/json; charset=koi8-r' }), 415, 'Unsupported Media Type', 'unsupported charset "KOI8-R": the body must be UTF-8');
       expectProblem(await put({ 'content-type': 'application/json', 'content-encoding': 'foo' }), 415, 'Unsupported Media Type', 'unsupported content encoding "foo"');
       expect(await snapshot()).toEqual(before);
+    });
+  });
+
+  describe('a body is JSON only as Content-Type: application/json in UTF-8 (README); anything else is 415, not a 400 about the JSON', () => {
+    /** Sends raw bytes, so no content type is added unless given. */
+    const send = async (path: string, headers: Record<string, string>, body: ArrayLike<number>) => {
+      const res = await fetch(`${api.server.url}${path}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...headers }, body: new Uint8Array(body) });
+      return { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() };
+    };
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    const single = { path: `/api/v1/plans/2026-12/${ANNA}`, body: '{"amount":1}' };
+    const batch = { path: '/api/v1/plans/2026-12', body: `{"plans":[{"managerId":${ANNA},"amount":1}]}` };
+
+    it.each([
+      ['text/plain', 'not "text/plain"'],
+      ['text/plain;charset=UTF-8', 'not "text/plain;charset=UTF-8"'],
+      [undefined, 'the request has no Content-Type'],
+      ['application/x-www-form-urlencoded', 'not "application/x-www-form-urlencoded"'],
+      ['application/merge-patch+json', 'not "application/merge-patch+json"'],
+      ['text/json', 'not "text/json"'],
+    ])('Content-Type %s is 415 and changes nothing', async (type, why) => {
+      const before = await snapshot();
+      for (const { path, body } of [single, batch]) {
+        const r = await send(path, type ? { 'content-type': type } : {}, utf8(body));
+        expectProblem(r, 415, 'Unsupported Media Type', `the body must be sent as Content-Type: application/json, ${why}`);
+      }
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it.each([
+      ['utf-16le', Buffer.from('{"amount":1}', 'utf16le'), 'UTF-16LE'],
+      ['utf-16', Buffer.from('\ufeff{"amount":1}', 'utf16le'), 'UTF-16'],
+      ['UTF-32', utf8('{"amount":1}'), 'UTF-32'],
+      ['"latin1"', utf8('{"amount":1}'), 'LATIN1'],
+    ])('charset %s is 415 (only UTF-8 is taken) and changes nothing', async (charset, body, named) => {
+      const before = await snapshot();
+      const r = await send(single.path, { 'content-type': `application/json; charset=${charset}` }, body);
+      expectProblem(r, 415, 'Unsupported Media Type', `unsupported charset "${named}": the body must be UTF-8`);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it.each(['application/json', 'Application/JSON; charset=UTF-8', 'application/json;charset="utf-8"'])('%s is taken', async (type) => {
+      const r = await send(single.path, { 'content-type': type }, utf8('{"amount":7}'));
+      expect([r.status, r.json.amount]).toEqual([200, 7]);
+      expect((await admin('DELETE', single.path)).status).toBe(204);
     });
   });
 

@@ -77,6 +77,8 @@ describe('OpenAPI document', () => {
         expect([path, big.status, ((await big.json()) as { title: string }).title]).toEqual([path, 413, 'Payload Too Large']);
         const koi8 = await send({ 'content-type': 'application/json; charset=koi8-r' }, '{}');
         expect([path, koi8.status, ((await koi8.json()) as { title: string }).title]).toEqual([path, 415, 'Unsupported Media Type']);
+        const text = await send({ 'content-type': 'text/plain' }, '{}');
+        expect([path, text.status, ((await text.json()) as { title: string }).title]).toEqual([path, 415, 'Unsupported Media Type']);
       }
     } finally {
       await api.server.close();
