@@ -73,11 +73,31 @@ export function contentTypeProblem(header: string | undefined): string | undefin
   return undefined;
 }
 
+/**
+ * A failure of body-parser's decompression stream: zlib's error passed on as a 400 without a body-parser `type`
+ * (its own failures all carry one), its text zlib's ("incorrect header check", "Decompression failed").
+ */
+function isUndecodable(err: unknown, encoding: string): boolean {
+  const e = err as { status?: number; type?: string } | undefined;
+  return encoding !== 'identity' && e?.status === 400 && e.type === undefined;
+}
+
+/** body-parser's JSON parser, with a body its Content-Encoding does not decode said in our words. */
+function parseJson(limit: string): RequestHandler {
+  const parse = express.json({ limit, strict: false });
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      const given = req.get('content-encoding') ?? 'identity';
+      const encoding = given.toLowerCase();
+      next(isUndecodable(err, encoding) ? badRequest(`the body is not valid ${encoding} data (Content-Encoding: ${given})`) : err);
+    });
+}
+
 /** A route's JSON body of at most `limit`: any other media type or charset is 415 before a byte is read. */
 export function jsonBody(limit: string): RequestHandler[] {
   const mediaType: RequestHandler = (req, _res, next) => {
     const problem = contentTypeProblem(req.get('content-type'));
     next(problem ? new HttpProblem(415, titleOf(415), problem) : undefined);
   };
-  return [mediaType, express.json({ limit, strict: false })];
+  return [mediaType, parseJson(limit)];
 }

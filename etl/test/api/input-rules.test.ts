@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ADMIN_TOKEN, ANNA } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
@@ -154,6 +155,36 @@ describe('KPI API: input bounds, error titles and messages', () => {
       const r = await send(single.path, { 'content-type': type }, utf8('{"amount":7}'));
       expect([r.status, r.json.amount]).toEqual([200, 7]);
       expect((await admin('DELETE', single.path)).status).toBe(204);
+    });
+  });
+
+  describe('a body that does not decode is a 400 in our words, not zlib\'s', () => {
+    const put = async (encoding: string, body: Uint8Array) => {
+      const res = await fetch(`${api.server.url}/api/v1/plans/2026-12/${ANNA}`, {
+        method: 'PUT', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', 'content-encoding': encoding }, body: new Uint8Array(body),
+      });
+      return { status: res.status, type: res.headers.get('content-type') ?? '', json: await res.json() };
+    };
+    const plain = Buffer.from('{"amount":1}');
+
+    it.each([
+      ['gzip', plain],
+      ['br', plain],
+      ['deflate', plain],
+      ['GZIP', plain],
+      ['gzip', gzipSync(plain).subarray(0, 15)],
+    ])('Content-Encoding %s with a body that is not that encoding is a 400 naming it, and changes nothing', async (encoding, body) => {
+      const before = await snapshot();
+      expectProblem(await put(encoding, body), 400, 'Bad Request', `the body is not valid ${encoding.toLowerCase()} data (Content-Encoding: ${encoding})`);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('a body that is valid gzip or br is taken', async () => {
+      for (const [encoding, body] of [['gzip', gzipSync(plain)], ['br', brotliCompressSync(plain)]] as const) {
+        const r = await put(encoding, body);
+        expect([encoding, r.status, r.json.amount]).toEqual([encoding, 200, 1]);
+      }
+      expect((await admin('DELETE', `/api/v1/plans/2026-12/${ANNA}`)).status).toBe(204);
     });
   });
 
