@@ -43,9 +43,12 @@ export function parseWith<S extends z.ZodTypeAny>(schema: S, value: unknown, nam
   return parsed.data;
 }
 
+/** `?=x` is a parameter named "": an empty name in a list reads as nothing at all. */
+const paramName = (key: string) => key || 'a parameter without a name';
+
 function describe(error: z.ZodError, name = 'input'): string {
   const issue = error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') return `unknown parameter(s): ${issue.keys.map(paramName).join(', ')}`;
   const where = issue.path.length ? issue.path.join('.') : name;
   if (issue.code === 'custom' && issue.params?.valueFirst) return `${where} ${issue.message}`;
   if (issue.code === 'invalid_type') return `${where}: expected a single ${issue.expected} value`;

@@ -214,6 +214,14 @@ describe('KPI API: input bounds, error titles and messages', () => {
     });
   });
 
+  it.each([
+    ['/api/v1/managers?=x', 'unknown parameter(s): a parameter without a name'],
+    ['/api/v1/kpi/managers?=', 'unknown parameter(s): a parameter without a name'],
+    ['/api/v1/kpi/stale-deals?foo=1&=x', 'unknown parameter(s): foo, a parameter without a name'],
+  ])('GET %s names the nameless parameter', async (path, detail) => {
+    expectProblem(await api.get(path), 400, 'Bad Request', detail);
+  });
+
   it('minDays says its range', async () => {
     for (const v of ['100000', '-1', 'abc', '1.5']) {
       expectProblem(await api.get(`/api/v1/kpi/stale-deals?minDays=${v}`), 400, 'Bad Request', 'minDays: must be an integer from 0 to 99999');
