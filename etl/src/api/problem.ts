@@ -21,11 +21,13 @@ export class HttpProblem extends Error {
 /** The standard reason phrase of a status (413 Payload Too Large, 415 Unsupported Media Type…). */
 export const titleOf = (status: number): string => STATUS_CODES[status] ?? 'Error';
 
+/** The JSON text of a problem; the detail is scrubbed of anything that looks like a secret. */
+export function problemJson(status: number, title: string, detail: string, extras: ProblemExtras = {}): string {
+  return JSON.stringify({ type: 'about:blank', title, status, detail: scrub(detail), ...extras });
+}
+
 export function sendProblem(res: Response, status: number, title: string, detail: string, extras: ProblemExtras = {}): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title, status, detail: scrub(detail), ...extras }));
+  res.status(status).type('application/problem+json').send(problemJson(status, title, detail, extras));
 }
 
 export const badRequest = (detail: string, extras?: ProblemExtras) => new HttpProblem(400, titleOf(400), detail, extras);

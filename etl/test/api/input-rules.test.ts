@@ -1,3 +1,5 @@
+import { maxHeaderSize } from 'node:http';
+import { connect } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ADMIN_TOKEN, ANNA } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
@@ -185,6 +187,39 @@ describe('KPI API: input bounds, error titles and messages', () => {
         expect([encoding, r.status, r.json.amount]).toEqual([encoding, 200, 1]);
       }
       expect((await admin('DELETE', `/api/v1/plans/2026-12/${ANNA}`)).status).toBe(204);
+    });
+  });
+
+  describe('a request node cannot read is still answered with a problem', () => {
+    /** Writes raw bytes on a fresh connection and returns everything the server sends back before closing. */
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(api.server.port, '127.0.0.1', () => socket.end(request));
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
+
+    it('a URL over 16 KB is 431 problem+json (was an empty answer)', async () => {
+      const r = await api.get(`/api/v1/kpi/managers?date=${'x'.repeat(17_000)}`);
+      expectProblem(r, 431, 'Request Header Fields Too Large', `the request line and headers are larger than the ${maxHeaderSize} bytes this server reads`);
+      // The server still answers afterwards.
+      expect((await api.get('/api/v1/managers')).status).toBe(200);
+    });
+
+    it('so are headers over 16 KB, also without a token', async () => {
+      const r = await api.call('GET', '/api/v1/managers', { token: null, headers: { 'x-pad': 'y'.repeat(17_000) } });
+      expectProblem(r, 431, 'Request Header Fields Too Large');
+    });
+
+    it('a malformed request line is a 400 problem and the connection is closed', async () => {
+      const response = await raw('GARBAGE\r\n\r\n');
+      expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(response).toMatch(/\r\ncontent-type: application\/problem\+json\r\n/i);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect(bodyOf(response)).toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request is not valid HTTP/1.1' });
     });
   });
 
