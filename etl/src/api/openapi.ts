@@ -21,7 +21,7 @@ const p = (name: string, schema: object) => ({ name, in: 'path', required: true,
 const date = { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2026-11-27', description: `a real calendar date from ${FIRST_DATE} (CRM data is not older) to 9999-12-31` };
 const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$', example: '2026-11', description: `a month from ${FIRST_MONTH} to 9999-12` };
 const amount = { type: 'integer', minimum: 0, maximum: MAX_AMOUNT };
-const id = { type: 'integer', minimum: 1 };
+const id = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
 const num = { type: 'number' };
 const nnum = { type: ['number', 'null'] };
 const str = { type: 'string' };

@@ -3,7 +3,26 @@ import express, { type Request, type RequestHandler } from 'express';
 import { badRequest, HttpProblem, titleOf } from './problem';
 import { dateProblem, monthProblem } from '../kpi/time';
 
-export const idParam = z.string().regex(/^[1-9]\d{0,15}$/, 'must be a positive integer').transform(Number);
+/** How much of a refused value a message quotes: a 10 kB parameter is not echoed whole. */
+const QUOTED_CHARS = 40;
+const quoted = (s: string) => JSON.stringify(s.length > QUOTED_CHARS ? `${s.slice(0, QUOTED_CHARS)}…` : s);
+
+/**
+ * An integer parameter from min to max, `rule` saying so. One rule for every integer of the API: decimal digits
+ * only (no sign, point or exponent), leading zeros accepted (`007` is 7), as the plans CSV accepts them. The range
+ * is judged before anything else reads the number, so an id beyond 2^53 is refused as it was sent, not rounded.
+ */
+function integerParam(min: number, max: number, rule: string) {
+  return z.string().transform((s, ctx) => {
+    // Number() of digits beyond 2^53 rounds, but never below 2^53 itself: such text stays above max.
+    const n = /^\d+$/.test(s) ? Number(s) : NaN;
+    if (n >= min && n <= max) return n;
+    ctx.addIssue({ code: 'custom', message: `must be ${rule}, got ${quoted(s)}` });
+    return z.NEVER;
+  });
+}
+
+export const idParam = integerParam(1, Number.MAX_SAFE_INTEGER, `a positive integer of at most ${Number.MAX_SAFE_INTEGER}`);
 
 /** Marks an issue whose message starts with the value (`0000-01-01: must be …`): the name goes before it without a colon. */
 const VALUE_FIRST = { valueFirst: true };
@@ -17,13 +36,9 @@ export const dateParam = ruled(dateProblem);
 export const monthParam = ruled(monthProblem);
 /** The largest minDays: five digits, 270 years, more than any deal has been open. */
 export const MAX_MIN_DAYS = 99_999;
-export const minDaysParam = z.string().regex(/^\d{1,5}$/, `must be an integer from 0 to ${MAX_MIN_DAYS}`).transform(Number);
+export const minDaysParam = integerParam(0, MAX_MIN_DAYS, `an integer from 0 to ${MAX_MIN_DAYS}`);
 export const MAX_LIMIT = 10_000;
-export const limitParam = z
-  .string()
-  .regex(/^[1-9]\d{0,4}$/, `must be an integer from 1 to ${MAX_LIMIT}`)
-  .transform(Number)
-  .refine((n) => n <= MAX_LIMIT, `must be an integer from 1 to ${MAX_LIMIT}`);
+export const limitParam = integerParam(1, MAX_LIMIT, `an integer from 1 to ${MAX_LIMIT}`);
 
 /** A route's query string: unknown parameters are a 400. Built once per route, not per request (zod compiles it). */
 export function querySchema<T extends z.ZodRawShape>(shape: T) {

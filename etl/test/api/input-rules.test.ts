@@ -257,9 +257,53 @@ describe('KPI API: input bounds, error titles and messages', () => {
     expectProblem(await api.get(path), 400, 'Bad Request', detail);
   });
 
+  describe('integer parameters: one rule (decimal digits, leading zeros accepted), judged on the text as sent', () => {
+    const MAX = '9007199254740991';
+    it.each([
+      ['PUT', `/api/v1/plans/2026-12/9999999999999999`, 'managerId', '9999999999999999'],
+      ['PUT', `/api/v1/plans/2026-12/9007199254740992`, 'managerId', '9007199254740992'],
+      ['PUT', `/api/v1/plans/2026-12/12345678901234567890`, 'managerId', '12345678901234567890'],
+      ['DELETE', `/api/v1/plans/2026-12/9999999999999999`, 'managerId', '9999999999999999'],
+      ['PUT', `/api/v1/plans/2026-12/000`, 'managerId', '000'],
+      ['GET', '/api/v1/kpi/managers?pipelineId=9999999999999999', 'pipelineId', '9999999999999999'],
+      ['GET', '/api/v1/kpi/department?pipelineId=12345678901234567890', 'pipelineId', '12345678901234567890'],
+      ['GET', '/api/v1/kpi/activity?managerId=9999999999999999', 'managerId', '9999999999999999'],
+      ['GET', '/api/v1/kpi/stale-deals?managerId=-1', 'managerId', '-1'],
+      ['GET', '/api/v1/plans?pipelineId=0', 'pipelineId', '0'],
+      ['GET', '/api/v1/kpi/managers?pipelineId=1e3', 'pipelineId', '1e3'],
+    ])('%s %s is a 400 quoting the id as sent, and changes nothing', async (method, path, name, text) => {
+      const before = await snapshot();
+      const r = await admin(method, path, method === 'PUT' ? { amount: 1 } : undefined);
+      expectProblem(r, 400, 'Bad Request', `${name}: must be a positive integer of at most ${MAX}, got "${text}"`);
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('the largest safe id is an id (an unknown manager), not a malformed one', async () => {
+      expectProblem(await admin('PUT', `/api/v1/plans/2026-12/${MAX}`, { amount: 1 }), 400, 'Bad Request', /is not a user/);
+      expect((await api.get(`/api/v1/kpi/managers?pipelineId=${MAX}`)).status).toBe(200);
+    });
+
+    it('leading zeros are accepted in every integer parameter, as in the plans CSV', async () => {
+      const plain = await api.get('/api/v1/kpi/stale-deals?minDays=7&limit=1&managerId=102&pipelineId=10');
+      const zeros = await api.get('/api/v1/kpi/stale-deals?minDays=000007&limit=01&managerId=0102&pipelineId=010');
+      expect(plain.json.rows).toHaveLength(1);
+      expect([zeros.status, zeros.json.rows]).toEqual([200, plain.json.rows]);
+      const activity = await api.get('/api/v1/kpi/activity?from=2026-11-01&to=2026-11-02&managerId=00101');
+      expect([activity.status, activity.json.rows.map((x: { managerId: number }) => x.managerId)]).toEqual([200, [ANNA, ANNA]]);
+      const put = await admin('PUT', `/api/v1/plans/2026-12/0${ANNA}`, { amount: 3 });
+      expect([put.status, put.json.managerId]).toEqual([200, ANNA]);
+      expect((await admin('DELETE', `/api/v1/plans/2026-12/00${ANNA}`)).status).toBe(204);
+      expect((await api.get('/api/v1/kpi/stale-deals?minDays=0000000000099999')).status).toBe(200);
+    });
+
+    it('a long value is quoted shortened', async () => {
+      expectProblem(await api.get(`/api/v1/kpi/stale-deals?limit=${'9'.repeat(100)}`), 400, 'Bad Request', `limit: must be an integer from 1 to 10000, got "${'9'.repeat(40)}…"`);
+    });
+  });
+
   it('minDays says its range', async () => {
     for (const v of ['100000', '-1', 'abc', '1.5']) {
-      expectProblem(await api.get(`/api/v1/kpi/stale-deals?minDays=${v}`), 400, 'Bad Request', 'minDays: must be an integer from 0 to 99999');
+      expectProblem(await api.get(`/api/v1/kpi/stale-deals?minDays=${v}`), 400, 'Bad Request', `minDays: must be an integer from 0 to 99999, got "${v}"`);
     }
     expect((await api.get('/api/v1/kpi/stale-deals?minDays=99999')).status).toBe(200);
   });
