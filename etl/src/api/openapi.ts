@@ -5,20 +5,37 @@ import { MAX_LIMIT, MAX_MIN_DAYS } from './params';
 
 const problem = { description: 'problem+json', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 const serverError = { '500': { ...problem, description: 'the server failed (its log says why); nothing changed' } };
+/** Answers that do not depend on the operation, described once in components.responses. */
+const shared = {
+  NotFound: { ...problem, description: 'no route: a path parameter holding a "/" (or an extra segment) makes a path this document does not have' },
+  MethodNotAllowed: {
+    ...problem,
+    description: 'the path exists but not with this method (after the token check under /api/v1); the Allow header lists its methods, and OPTIONS is 204 with Allow',
+    headers: { Allow: { schema: { type: 'string' }, description: 'the methods of the path, e.g. "GET, HEAD"' } },
+  },
+  UnsupportedMediaType: { ...problem, description: 'not Content-Type: application/json, a charset other than UTF-8 or an unsupported Content-Encoding (nothing changed)' },
+  RequestHeaderFieldsTooLarge: { ...problem, description: 'the request line and headers are over 16 KB (usually a URL that long); the connection is closed' },
+};
+const ref = (name: keyof typeof shared) => ({ $ref: `#/components/responses/${name}` });
+/** Any path of the document: another method, or a request too long for the server to read. */
+const anyRequest = { '405': ref('MethodNotAllowed'), '431': ref('RequestHeaderFieldsTooLarge') };
 /** Every /api/v1 operation: bad input, no or a wrong token, a failure of the server. */
-const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' }, ...serverError };
+const errors = { '400': { ...problem, description: 'bad input (nothing changed)' }, '401': { ...problem, description: 'missing or wrong token' }, ...anyRequest, ...serverError };
+/** Plan edits: only the admin token, and paths built from parameters. */
+const editErrors = { ...errors, '401': { ...problem, description: 'missing or wrong token, or not the admin token' }, '404': ref('NotFound') };
 /** Operations with a JSON body also refuse bodies over their size and bodies they cannot decode. */
 const bodyErrors = (limit: string) => ({
-  ...errors,
-  '401': { ...problem, description: 'missing or wrong token, or not the admin token' },
+  ...editErrors,
   '413': { ...problem, description: `the body is over ${limit} (nothing changed)` },
-  '415': { ...problem, description: 'not Content-Type: application/json, a charset other than UTF-8 or an unsupported Content-Encoding (nothing changed)' },
+  '415': ref('UnsupportedMediaType'),
 });
 const json = (schema: object, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
 const p = (name: string, schema: object) => ({ name, in: 'path', required: true, schema });
 
 const date = { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', example: '2026-11-27', description: `a real calendar date from ${FIRST_DATE} (CRM data is not older) to 9999-12-31` };
+/** A board's date: a board of a day that has not come yet has no figures, so it stops at today. */
+const boardDate = { ...date, description: `a real calendar date from ${FIRST_DATE} (CRM data is not older) to today in the account's time zone; a later date is 400` };
 const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$', example: '2026-11', description: `a month from ${FIRST_MONTH} to 9999-12` };
 const amount = { type: 'integer', minimum: 0, maximum: MAX_AMOUNT };
 const id = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER };
@@ -26,6 +43,8 @@ const num = { type: 'number' };
 const nnum = { type: ['number', 'null'] };
 const str = { type: 'string' };
 const nstr = { type: ['string', 'null'] };
+/** Who edits, recorded in the audit trail (api:<name>; api:admin-token without it). */
+const editorHeader = { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' };
 const obj = (properties: Record<string, object>) => ({ type: 'object', required: Object.keys(properties), properties });
 const arr = (items: object) => ({ type: 'array', items });
 
@@ -43,6 +62,7 @@ export const openapi = {
   openapi: '3.1.0',
   info: { title: 'amokpi KPI API', version: '1.0.0', description: 'Sales KPIs computed from an amoCRM copy; definitions in README.md' },
   components: {
+    responses: shared,
     securitySchemes: { read: { type: 'http', scheme: 'bearer', description: 'AMOKPI_API_TOKEN (or the admin token)' }, admin: { type: 'http', scheme: 'bearer', description: 'AMOKPI_ADMIN_TOKEN' } },
     schemas: {
       Problem: {
@@ -59,7 +79,7 @@ export const openapi = {
         responses: { '200': json(obj({ status: { const: 'ok' } })), '503': json(obj({ status: { const: 'database unavailable' } }), 'the database does not answer') },
       },
     },
-    '/api/v1/openapi.json': { get: { security: [], summary: 'this document', responses: { '200': json({ type: 'object' }) } } },
+    '/api/v1/openapi.json': { get: { security: [], summary: 'this document', responses: { '200': json({ type: 'object' }), ...anyRequest } } },
     '/api/v1/status': {
       get: {
         summary: 'last sync per stream and data lag',
@@ -79,7 +99,7 @@ export const openapi = {
     '/api/v1/kpi/managers': {
       get: {
         summary: 'per-manager board as of date D',
-        parameters: [q('date', date, 'defaults to today in the account zone'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
+        parameters: [q('date', boardDate, 'defaults to today in the account zone'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
         responses: {
           '200': json(obj({
             date: str, periodStart: str, asOf: str, timezone: str, currency: nstr, bands: obj({ red: num, green: num }),
@@ -129,7 +149,7 @@ export const openapi = {
     '/api/v1/kpi/department': {
       get: {
         summary: 'department figures for D compared with D minus one month (clamped)',
-        parameters: [q('date', date, 'defaults to today'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
+        parameters: [q('date', boardDate, 'defaults to today'), q('pipelineId', id, "only leads in this pipeline; plan figures come from that pipeline's plans (null without one)")],
         responses: {
           '200': json(obj({
             current: departmentDay, previous: departmentDay,
@@ -154,7 +174,7 @@ export const openapi = {
           'Every row is checked (amount, known manager, one row per manager) before anything is written; then all are written in one ' +
           'transaction, each audited like the single PUT and DELETE. A refused row is a 400 naming it (plans[i], its manager) that ' +
           `saves nothing; the problem also carries index and managerId. At most ${MAX_BATCH_ROWS} rows. Body: ${BATCH_BODY_SHAPE}.`,
-        parameters: [p('month', month), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        parameters: [p('month', month), planPipeline, editorHeader],
         requestBody: {
           required: true,
           content: {
@@ -177,17 +197,17 @@ export const openapi = {
       put: {
         security: [{ admin: [] }],
         summary: 'set a plan (audited)',
-        parameters: [p('month', month), p('managerId', id), planPipeline, { name: 'X-Amokpi-User', in: 'header', required: false, schema: str, description: 'who edits, for the audit trail' }],
+        parameters: [p('month', month), p('managerId', id), planPipeline, editorHeader],
         requestBody: { required: true, content: { 'application/json': { schema: obj({ amount }), example: { amount: 1 } } } },
         responses: { '200': json(planRow), ...bodyErrors('4 kB') },
       },
       delete: {
         security: [{ admin: [] }],
         summary: 'delete a plan (audited)',
-        parameters: [p('month', month), p('managerId', id), planPipeline],
-        responses: { '204': { description: 'deleted (or there was none)' }, ...errors, '401': { ...problem, description: 'missing or wrong token, or not the admin token' } },
+        parameters: [p('month', month), p('managerId', id), planPipeline, editorHeader],
+        responses: { '204': { description: 'deleted (or there was none)' }, ...editErrors },
       },
     },
-    '/admin/plans': { get: { security: [], summary: 'plan editor page (HTML; data is loaded with the admin token)', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },
+    '/admin/plans': { get: { security: [], summary: 'plan editor page (HTML; data is loaded with the admin token)', responses: { '200': { description: 'HTML', content: { 'text/html': {} } }, ...anyRequest } } },
   },
 } as const;

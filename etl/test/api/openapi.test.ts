@@ -6,7 +6,7 @@ import { ADMIN_TOKEN, testConfig } from '../kpi/fixture';
 import { serve, useSeededAccount } from '../kpi/http';
 
 interface Operation {
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; schema?: { description?: string } }[];
   requestBody?: { content: Record<string, { example?: unknown }> };
   responses: Record<string, unknown>;
 }
@@ -120,6 +120,78 @@ describe('OpenAPI document', () => {
         const qs = names.map((n) => `${n}=${sample[n]}`).join('&');
         expect([path, (await api.get(`${path}?${qs}`)).status]).toEqual([path, 200]);
         expect([path, (await api.get(`${path}?${qs}&bogus=1`)).status]).toEqual([path, 400]);
+      }
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('a board date is documented as stopping at today (a later one is 400); activity dates run to 9999-12-31', async () => {
+    const dateOf = (path: keyof typeof openapi.paths, name: string) =>
+      ((openapi.paths[path] as { get: Operation }).get.parameters ?? []).find((p) => p.name === name)?.schema?.description ?? '';
+    const api = await serve(testConfig(), t.db);
+    try {
+      for (const path of ['/api/v1/kpi/managers', '/api/v1/kpi/department'] as const) {
+        expect([path, dateOf(path, 'date')]).toEqual([path, expect.stringMatching(/to today in the account's time zone; a later date is 400/)]);
+        expect([path, dateOf(path, 'date')]).toEqual([path, expect.not.stringContaining('9999')]);
+        // AMOKPI_NOW of the fixture: 2026-11-27.
+        expect([path, (await api.get(`${path}?date=2026-11-27`)).status, (await api.get(`${path}?date=2026-11-28`)).json.detail]).toEqual([path, 200, expect.stringMatching(/after today/)]);
+      }
+      expect(dateOf('/api/v1/kpi/activity', 'to')).toMatch(/to 9999-12-31/);
+      expect((await api.get('/api/v1/kpi/activity?from=9999-12-01&to=9999-12-31')).status).toBe(200);
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('every plan edit documents the X-Amokpi-User header it records in the audit trail', async () => {
+    const edits = operations().filter(({ method, path }) => method !== 'GET' && path.startsWith(`${API_PREFIX}/plans`));
+    expect(edits.map(({ method, path }) => `${method} ${path}`).sort()).toEqual(['DELETE /api/v1/plans/{month}/{managerId}', 'PUT /api/v1/plans/{month}', 'PUT /api/v1/plans/{month}/{managerId}']);
+    for (const { method, path, op } of edits) {
+      expect([method, path, op.parameters]).toEqual([method, path, expect.arrayContaining([expect.objectContaining({ name: 'X-Amokpi-User', in: 'header' })])]);
+    }
+    const api = await serve(testConfig(), t.db);
+    try {
+      const headers = { 'x-amokpi-user': 'Olga' };
+      expect((await api.call('PUT', '/api/v1/plans/2027-02/101', { token: ADMIN_TOKEN, body: { amount: 5 }, headers })).status).toBe(200);
+      expect((await api.call('DELETE', '/api/v1/plans/2027-02/101', { token: ADMIN_TOKEN, headers })).status).toBe(204);
+      const audit = await t.db.any("SELECT new_amount, changed_by FROM app.plan_audit WHERE month = '2027-02-01' ORDER BY id");
+      expect(audit).toEqual([{ new_amount: 5, changed_by: 'api:Olga' }, { new_amount: null, changed_by: 'api:Olga' }]);
+    } finally {
+      await api.server.close();
+    }
+  });
+
+  it('405, 431, 415 and 404 are documented (shared components) where they happen, and happen there', async () => {
+    const responses = openapi.components.responses as Record<string, { content: Record<string, unknown> }>;
+    /** The component a response refers to; every reference must resolve to a problem+json answer. */
+    const component = (r: unknown) => {
+      const name = /^#\/components\/responses\/(\w+)$/.exec((r as { $ref?: string } | undefined)?.$ref ?? '')?.[1];
+      return name && responses[name]?.content['application/problem+json'] ? name : undefined;
+    };
+    const api = await serve(testConfig(), t.db);
+    try {
+      for (const { method, path, op } of operations().filter(({ path }) => path !== '/healthz')) {
+        const at = `${method} ${path}`;
+        expect([at, component(op.responses['405']), component(op.responses['431'])]).toEqual([at, 'MethodNotAllowed', 'RequestHeaderFieldsTooLarge']);
+        if (op.requestBody) expect([at, component(op.responses['415'])]).toEqual([at, 'UnsupportedMediaType']);
+        const hasPathParams = (op.parameters ?? []).some((p) => p.in === 'path');
+        if (hasPathParams) expect([at, component(op.responses['404'])]).toEqual([at, 'NotFound']);
+
+        const url = concrete(path);
+        const other = ['GET', 'PUT', 'DELETE', 'POST'].find((m) => !(m.toLowerCase() in (openapi.paths as Record<string, object>)[path]!))!;
+        const refused = await api.call(other, url, { token: ADMIN_TOKEN });
+        expect([at, other, refused.status, refused.json?.title]).toEqual([at, other, 405, 'Method Not Allowed']);
+        const long = await api.call(method, `${url}?pad=${'x'.repeat(17_000)}`, { token: ADMIN_TOKEN });
+        expect([at, long.status, long.type, long.json?.title]).toEqual([at, 431, 'application/problem+json', 'Request Header Fields Too Large']);
+        if (hasPathParams) {
+          const lost = await api.call(method, `${url}/x/y`, { token: ADMIN_TOKEN });
+          expect([at, lost.status, lost.json?.title]).toEqual([at, 404, 'Not Found']);
+        }
+        if (op.requestBody) {
+          const text = await fetch(api.server.url + url, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' }, body: '{}' });
+          expect([at, text.status]).toEqual([at, 415]);
+        }
       }
     } finally {
       await api.server.close();
