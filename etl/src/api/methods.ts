@@ -25,8 +25,9 @@ function methodsByPath(stack: RouteLayer[]): Map<string, string[]> {
 
 /**
  * Call once a router's routes are declared: a request for one of their paths with a method none of them has
- * is 405 Method Not Allowed with an Allow header (OPTIONS: 204 with Allow), after `guards` (the token check
- * of the API, so a caller without a token learns nothing). Unknown paths still fall through to the 404.
+ * is 405 Method Not Allowed with an Allow header (OPTIONS: 204 with Allow), after `guards` if any (the API
+ * checks its token before all its routes instead, so a caller without one learns nothing). Unknown paths still
+ * fall through to the 404.
  */
 export function refuseOtherMethods(router: Router, ...guards: RequestHandler[]): void {
   for (const [path, methods] of methodsByPath(router.stack as unknown as RouteLayer[])) {
