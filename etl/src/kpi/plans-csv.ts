@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { allPlans, parseAmountText, setPlan, validatePlan, type PlanEdit } from './plans';
+import { allPlans, lockPlanWrites, parseAmountText, setPlan, validatePlan, type PlanEdit } from './plans';
 import { KpiInputError } from './time';
 
 /** One CSV record and the line it starts on. */
@@ -128,6 +128,8 @@ export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] 
 export async function importPlansCsv(db: Db, text: string, by: string): Promise<number> {
   const rows = parsePlansCsv(text);
   await db.tx(async (tx) => {
+    // Before the first row, not per row: the whole file is written under the one lock every plan write takes.
+    await lockPlanWrites(tx);
     for (const r of rows) {
       try {
         await setPlan(tx, r.edit, by);

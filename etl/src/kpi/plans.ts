@@ -133,6 +133,19 @@ export async function allPlans(db: Db, month?: string): Promise<ExportedPlan[]> 
   );
 }
 
+/**
+ * Serialises every transaction that writes plans (single PUT and DELETE, batch save, CSV import, the CLI):
+ * each takes this transaction-level advisory lock before it reads or locks a plan row. Without it a batch
+ * locked its rows in body order, so two saves (or a save and an import) of the same managers in opposite
+ * orders each held a row the other wanted and Postgres killed one ("deadlock detected", a 500). Plan edits are
+ * rare admin operations, so waiting for the one before costs nothing; reads do not take the lock. Re-entrant:
+ * a setPlan inside an import's transaction takes it again at no cost. Key: the two-int form like the
+ * snapshot's locks ("amokpi.plans", 0), apart from the single-bigint keys.
+ */
+export async function lockPlanWrites(tx: Tx): Promise<void> {
+  await tx.any("SELECT pg_advisory_xact_lock(hashtext('amokpi.plans'), 0)");
+}
+
 /** Upserts one plan inside a transaction, auditing a changed amount: the one write of setPlan and savePlans. */
 async function writePlan(tx: Tx, first: string, managerId: number, pipeline: number, amount: number, by: string): Promise<void> {
   const old = await tx.oneOrNone<{ amount: number }>(
@@ -170,6 +183,7 @@ async function removePlan(tx: Tx, first: string, managerId: number, pipeline: nu
 export async function setPlan(t: Db | Tx, edit: PlanEdit, by: string): Promise<PlanRow> {
   const e = validatePlan(edit.month, edit.managerId, edit.amount, edit.pipelineId);
   const run = async (tx: Tx) => {
+    await lockPlanWrites(tx);
     await assertKnownManager(tx, e.managerId);
     await assertKnownPipeline(tx, e.pipelineId);
     await writePlan(tx, parseMonth(e.month), e.managerId, planPipelineKey(e.pipelineId), e.amount, by);
@@ -188,6 +202,7 @@ export async function deletePlan(db: Db, month: string, managerId: number, by: s
   const first = parseMonth(month);
   positiveId(managerId, 'managerId');
   await db.tx(async (tx) => {
+    await lockPlanWrites(tx);
     await assertKnownManager(tx, managerId);
     await assertKnownPipeline(tx, pipelineId);
     await removePlan(tx, first, managerId, planPipelineKey(pipelineId), by);
@@ -269,6 +284,7 @@ export interface PlanBatchResult {
 export async function savePlans(db: Db, month: string, pipelineId: number | null, rows: PlanBatchRow[], by: string): Promise<PlanBatchResult> {
   const first = parseMonth(month);
   return db.tx(async (tx) => {
+    await lockPlanWrites(tx);
     await assertKnownPipeline(tx, pipelineId);
     const ids = rows.map((r) => r.managerId);
     const known = new Set(await tx.map<number>('SELECT id FROM amo.users WHERE id = ANY($1::bigint[])', [ids], (r) => Number(r.id)));

@@ -1,3 +1,4 @@
+import { importPlansCsv } from '../../src/kpi/plans-csv';
 import { ADMIN_TOKEN, ANNA, BORIS, CARL, DINA, SALES } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
@@ -116,6 +117,46 @@ describe('plans API: batch save, all or nothing', () => {
       expect(await state()).toEqual(before);
     } finally {
       await t.db.none('DROP TRIGGER refuse ON app.plans; DROP FUNCTION pg_temp_refuse()');
+    }
+  });
+});
+
+/**
+ * Plan writes that run together: each transaction locked its rows in body (or file) order, so two saves of the
+ * same managers in opposite orders locked each other's rows and Postgres killed one ("deadlock detected", a 500).
+ */
+describe('plans API: concurrent plan writes never deadlock', () => {
+  const { t, api } = useSeededAccount({ api: true });
+  const MONTH = '2027-08';
+  const managers = [ANNA, BORIS, CARL, DINA];
+  const batch = (ids: number[], amount: number | null) =>
+    api.call('PUT', `/api/v1/plans/${MONTH}`, { token: ADMIN_TOKEN, body: { plans: ids.map((managerId) => ({ managerId, amount })) } });
+  const stored = () => t.db.map('SELECT amount FROM app.plans WHERE month = $1 ORDER BY manager_id', [`${MONTH}-01`], (r) => r.amount);
+
+  it('two batch saves of the same managers in opposite orders both succeed, one after the other', async () => {
+    for (let round = 0; round < 10; round++) {
+      // Existing rows (updates) on odd rounds, absent ones (inserts) and deletes on the others.
+      const amount = round % 3 === 2 ? null : round;
+      const [a, b] = await Promise.all([batch(managers, amount), batch([...managers].reverse(), amount === null ? null : amount + 1000)]);
+      expect([round, a.status, a.json?.detail, b.status, b.json?.detail]).toEqual([round, 200, undefined, 200, undefined]);
+      // Serialised, not interleaved: the month holds one whole save, never a mix of both.
+      const amounts = await stored();
+      expect([[], [amount, amount, amount, amount], [amount! + 1000, amount! + 1000, amount! + 1000, amount! + 1000]]).toContainEqual(amounts);
+    }
+  });
+
+  it('a CSV import, single PUTs and DELETEs running with batch saves all succeed', async () => {
+    const csv = ['month,managerId,amount', ...[...managers].reverse().map((id) => `${MONTH},${id},7`)].join('\n');
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.allSettled([
+        batch(managers, round),
+        importPlansCsv(t.db, csv, 'test:import'),
+        api.call('PUT', `/api/v1/plans/${MONTH}/${DINA}`, { token: ADMIN_TOKEN, body: { amount: 5 } }),
+        api.call('DELETE', `/api/v1/plans/${MONTH}/${ANNA}`, { token: ADMIN_TOKEN }),
+        batch([...managers].reverse(), round + 1000),
+      ]);
+      const outcome = results.map((r) => (r.status === 'rejected' ? String(r.reason) : typeof r.value === 'number' ? r.value : [r.value.status, r.value.json?.detail]));
+      expect([round, ...outcome]).toEqual([round, [200, undefined], 4, [200, undefined], [204, undefined], [200, undefined]]);
     }
   });
 });
