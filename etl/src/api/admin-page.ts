@@ -41,7 +41,8 @@ export function adminPlansPage(month: string): string {
  function say(text,cls){var m=$('msg');m.textContent=text;m.className=cls||''}
  function api(method,path,body){
   var h={'Authorization':'Bearer '+$('token').value};
-  if($('who').value)h['X-Amokpi-User']=$('who').value;
+  // A header carries latin1 only: fetch throws on a Cyrillic name, so it goes percent-encoded (the server decodes it).
+  if($('who').value)h['X-Amokpi-User']=encodeURIComponent($('who').value);
   if(body!==undefined)h['Content-Type']='application/json';
   return fetch(path,{method:method,headers:h,body:body===undefined?undefined:JSON.stringify(body)}).then(function(r){
    if(r.status===204)return null;

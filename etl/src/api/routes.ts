@@ -12,6 +12,7 @@ import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
 import { compressLargeJson } from './compress';
+import { editor } from './editor';
 import { dateParam, idParam, jsonBody, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
@@ -25,12 +26,6 @@ const staleQuery = querySchema({ minDays: minDaysParam.optional(), managerId: id
 // pipelineId absent: the managers' overall plans, exactly as before pipeline plans existed.
 const planQuery = querySchema({ pipelineId: idParam.optional() });
 const plansListQuery = querySchema({ month: monthParam.optional(), pipelineId: idParam.optional() });
-
-/** Who made a plan edit, for the audit trail: the X-Amokpi-User header when given. */
-function editor(req: Request): string {
-  const who = (req.get('x-amokpi-user') ?? '').trim().slice(0, 100);
-  return who ? `api:${who}` : 'api:admin-token';
-}
 
 const PLAN_BODY = '{"amount": <non-negative integer>}';
 

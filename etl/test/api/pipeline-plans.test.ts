@@ -12,13 +12,15 @@ describe('plans API and page with an optional pipelineId', () => {
     t.db.any('SELECT manager_id, pipeline_id, old_amount, new_amount, changed_by FROM app.plan_audit WHERE month = $1 ORDER BY id', [month]);
 
   describe('the admin page', () => {
-    /** The served page with its script running against the real server, as a browser would. */
-    async function openPage() {
+    /** The served page with its script running against the real server, as a browser would (`stored`: its localStorage). */
+    async function openPage(stored: Record<string, string> = {}) {
       const page = await api.get('/admin/plans', null);
       const dom = new JSDOM(page.text, {
         url: `${api.server.url}/admin/plans`,
         runScripts: 'dangerously',
         beforeParse(window) {
+          // What an earlier visit left in this browser's localStorage (each JSDOM has its own).
+          for (const [k, v] of Object.entries(stored)) window.localStorage.setItem(k, v);
           (window as unknown as { fetch: typeof fetch }).fetch = (input, init) => fetch(new URL(String(input), api.server.url), init);
         },
       });
@@ -78,6 +80,29 @@ describe('plans API and page with an optional pipelineId', () => {
         dom.window.close();
       }
     });
+    it('saves with a Cyrillic editor name, also on the next visit (the name is kept in localStorage)', async () => {
+      let stored: Record<string, string> = {};
+      for (const visit of [1, 2]) {
+        const { el, status, amount, dom } = await openPage(stored);
+        try {
+          el<HTMLInputElement>('token').value = ADMIN_TOKEN;
+          // The second visit finds the name the first one stored (before, every later visit failed on it).
+          if (visit === 1) el<HTMLInputElement>('who').value = 'Иван Петров';
+          el<HTMLFormElement>('load').requestSubmit();
+          await status(/^Loaded \d+ plan\(s\) for 2026-11\.$/);
+          expect(el<HTMLInputElement>('who').value).toBe('Иван Петров');
+          amount(BORIS).value = String(100000 + visit);
+          el<HTMLFormElement>('plans').requestSubmit();
+          await status(/^Saved 1 change/);
+          expect((await auditOf('2026-11-01')).at(-1)).toEqual({ manager_id: BORIS, pipeline_id: 0, old_amount: 100000 + visit - 1, new_amount: 100000 + visit, changed_by: 'api:Иван Петров' });
+          stored = { amokpiWho: dom.window.localStorage.getItem('amokpiWho') ?? '' };
+        } finally {
+          dom.window.close();
+        }
+      }
+      await admin('PUT', `/api/v1/plans/2026-11/${BORIS}`, { amount: 100000 });
+    });
+
     it('saves all changed rows or none: a refused row leaves every plan as it was and names its manager', async () => {
       const { el, status, amount, dom } = await openPage();
       const before = await plansOf('2026-11-01');

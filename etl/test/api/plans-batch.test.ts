@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { importPlansCsv } from '../../src/kpi/plans-csv';
 import { ADMIN_TOKEN, ANNA, BORIS, CARL, DINA, SALES } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
@@ -158,5 +159,69 @@ describe('plans API: concurrent plan writes never deadlock', () => {
       const outcome = results.map((r) => (r.status === 'rejected' ? String(r.reason) : typeof r.value === 'number' ? r.value : [r.value.status, r.value.json?.detail]));
       expect([round, ...outcome]).toEqual([round, [200, undefined], 4, [200, undefined], [204, undefined], [200, undefined]]);
     }
+  });
+});
+
+/**
+ * The editor's name in X-Amokpi-User: a header carries bytes, so a Cyrillic name arrives percent-encoded (what
+ * /admin/plans sends) or as raw UTF-8 (curl), which Node hands over read as latin1. Both are stored as typed.
+ */
+describe("plans API: the editor's name in X-Amokpi-User", () => {
+  const { t, api } = useSeededAccount({ api: true });
+  const MONTH = '2027-09';
+  const lastEditor = async () => (await t.db.one('SELECT changed_by FROM app.plan_audit ORDER BY id DESC LIMIT 1')).changed_by;
+  let amount = 0;
+
+  /** A single PUT written byte for byte on a socket, as curl sends it (fetch refuses a header that is not latin1 text). */
+  function putWithRawHeader(user: Buffer): Promise<number> {
+    const url = new URL(`${api.server.url}/api/v1/plans/${MONTH}/${ANNA}`);
+    const body = JSON.stringify({ amount: ++amount });
+    const head = [
+      `PUT ${url.pathname} HTTP/1.1`, `Host: ${url.host}`, `Authorization: Bearer ${ADMIN_TOKEN}`, 'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close',
+    ].join('\r\n');
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      let answer = '';
+      socket.on('data', (d) => (answer += d.toString('latin1')));
+      socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+      socket.on('error', reject);
+      // write, not end: the server drops a request whose sender half-closed before the answer (Connection: close ends it).
+      socket.write(Buffer.concat([Buffer.from(`${head}\r\nX-Amokpi-User: `), user, Buffer.from(`\r\n\r\n${body}`)]));
+    });
+  }
+  const putWithHeader = async (user: string) => {
+    const r = await api.call('PUT', `/api/v1/plans/${MONTH}/${ANNA}`, { token: ADMIN_TOKEN, body: { amount: ++amount }, headers: { 'x-amokpi-user': user } });
+    expect(r.status).toBe(200);
+  };
+
+  it('a percent-encoded name (what the page sends) is stored decoded', async () => {
+    await putWithHeader(encodeURIComponent('Иван Петров'));
+    expect(await lastEditor()).toBe('api:Иван Петров');
+    await putWithHeader(encodeURIComponent('  Olga  '));
+    expect(await lastEditor()).toBe('api:Olga');
+  });
+
+  it('a raw UTF-8 name (curl -H "X-Amokpi-User: Иван Петров") is stored as typed, not latin1-garbled', async () => {
+    expect(await putWithRawHeader(Buffer.from('Иван Петров', 'utf8'))).toBe(200);
+    expect(await lastEditor()).toBe('api:Иван Петров');
+  });
+
+  it('plain names, a lone "%" and latin1 bytes that are not UTF-8 are kept as they came', async () => {
+    await putWithHeader('Olga 100%');
+    expect(await lastEditor()).toBe('api:Olga 100%');
+    await putWithHeader('50%25 off');
+    expect(await lastEditor()).toBe('api:50% off');
+    expect(await putWithRawHeader(Buffer.from('José', 'latin1'))).toBe(200);
+    expect(await lastEditor()).toBe('api:José');
+  });
+
+  it('the decoded name is trimmed, one line and at most 100 characters', async () => {
+    await putWithHeader(encodeURIComponent(`  ${'Ж'.repeat(150)}  `));
+    expect(await lastEditor()).toBe(`api:${'Ж'.repeat(100)}`);
+    await putWithHeader(encodeURIComponent('Иван\nПетров'));
+    expect(await lastEditor()).toBe('api:Иван Петров');
+    await putWithHeader(encodeURIComponent('   '));
+    expect(await lastEditor()).toBe('api:admin-token');
   });
 });
