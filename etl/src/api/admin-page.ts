@@ -1,3 +1,5 @@
+import { MAX_AMOUNT } from '../kpi/plans';
+
 /**
  * The plan editor: one server-rendered page with a month picker, a pipeline selector (the overall plans or
  * one pipeline's) and a table of managers. It holds no data itself; the browser loads and saves through the
@@ -98,10 +100,10 @@ export function adminPlansPage(month: string): string {
   Array.prototype.forEach.call($('rows').querySelectorAll('input'),function(inp){
    var id=Number(inp.name),v=inp.value.trim(),was=original[id];
    if(v===''){if(was!==undefined){rows.push({managerId:id,amount:null});said.push(names[id]+' deleted')}return}
-   if(!/^\\d+$/.test(v)||!Number.isSafeInteger(Number(v))){bad.push(names[id]+': '+JSON.stringify(v));return}
+   if(!/^\\d+$/.test(v)||Number(v)>${MAX_AMOUNT}){bad.push(names[id]+': '+JSON.stringify(v));return}
    if(Number(v)!==was){rows.push({managerId:id,amount:Number(v)});said.push(names[id]+' '+Number(v))}
   });
-  if(bad.length){say('Nothing was saved: amounts must be whole numbers from 0 to 9007199254740991 ('+bad.join(', ')+').','err');return}
+  if(bad.length){say('Nothing was saved: amounts must be whole numbers from 0 to ${MAX_AMOUNT} ('+bad.join(', ')+').','err');return}
   if(!rows.length){say('Nothing to save: no amount was changed.','ok');return}
   // One request, saved all or nothing.
   api('PUT','/api/v1/plans/'+month+scope(loaded.pipeline),{plans:rows}).then(function(){

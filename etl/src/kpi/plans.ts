@@ -35,15 +35,26 @@ function positiveId(value: unknown, name: string): number {
   return id;
 }
 
-/** The largest plan amount: the largest integer a JSON (and a JavaScript) number carries exactly. */
-export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+/**
+ * The largest plan amount: 10^12, a trillion in the account currency (far above any one manager's monthly plan).
+ * Not 2^53 - 1: the boards answer sums of plans (a department's month, a manager's plans over pipelines), and a
+ * sum of up to 9 000 plans of at most 10^12 stays below 2^53, so it is still an exact JSON integer; 13 plans of
+ * 2^53 - 1 already summed to an inexact 117093590311632880.
+ */
+export const MAX_AMOUNT = 1_000_000_000_000;
 
-/** Why a JSON amount is refused (`must …, got …`), or undefined for an integer from 0 to MAX_AMOUNT. */
+/**
+ * Why a JSON amount is refused (`must …, got …`), or undefined for an integer from 0 to MAX_AMOUNT. Beyond 2^53
+ * a parsed JSON number is not the number sent (9007199254740993 parses as …992, 1e400 as Infinity), so such a
+ * refusal does not quote it.
+ */
 export function amountProblem(value: unknown): string | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a non-negative integer (a JSON number), got ${JSON.stringify(value) ?? String(value)}`;
-  if (value < 0) return `must not be negative, got ${value}`;
+  if (typeof value !== 'number' || Number.isNaN(value)) return `must be a non-negative integer (a JSON number), got ${JSON.stringify(value) ?? String(value)}`;
+  const exact = Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+  if (value < 0) return exact ? `must not be negative, got ${value}` : 'must not be negative (got a negative number too large to be exact)';
+  // Before the whole-number check: 1e400 (Infinity) is too large, not a fraction.
+  if (value > MAX_AMOUNT) return exact ? `must be at most ${MAX_AMOUNT}, got ${value}` : `must be at most ${MAX_AMOUNT} (the number sent is larger)`;
   if (!Number.isInteger(value)) return `must be a whole number (a non-negative integer), got ${value}`;
-  if (value > MAX_AMOUNT) return `must be at most ${MAX_AMOUNT}, got ${value}`;
   return undefined;
 }
 

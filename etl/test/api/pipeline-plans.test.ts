@@ -138,7 +138,7 @@ describe('plans API and page with an optional pipelineId', () => {
         amount(CARL).value = '99999999999999999999';
         el<HTMLFormElement>('plans').requestSubmit();
         await status(/^Nothing was saved: amounts must be whole numbers/);
-        expect(el('msg').textContent).toBe('Nothing was saved: amounts must be whole numbers from 0 to 9007199254740991 (Carl (#103): "99999999999999999999").');
+        expect(el('msg').textContent).toBe('Nothing was saved: amounts must be whole numbers from 0 to 1000000000000 (Carl (#103): "99999999999999999999").');
         expect(await plansOf('2026-11-01')).toEqual(before);
 
         // Corrected: both saved together, and the message says what.

@@ -65,7 +65,9 @@ describe('plans API: batch save, all or nothing', () => {
     // A bad row after good ones: the good ones are not saved either.
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: -5 }] }, 'plans[1] (manager 102): amount must not be negative, got -5; nothing was saved', { index: 1, managerId: BORIS }],
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: 555, amount: 5 }] }, 'plans[1] (manager 555): managerId 555 is not a user of the amoCRM account; nothing was saved', { index: 1, managerId: 555 }],
-    [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: 1e300 }] }, 'plans[1] (manager 102): amount must be at most 9007199254740991, got 1e+300; nothing was saved', { index: 1, managerId: BORIS }],
+    [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: 1e300 }] }, 'plans[1] (manager 102): amount must be at most 1000000000000 (the number sent is larger); nothing was saved', { index: 1, managerId: BORIS }],
+    [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: 1000000000001 }] }, 'plans[1] (manager 102): amount must be at most 1000000000000, got 1000000000001; nothing was saved', { index: 1, managerId: BORIS }],
+    ['{"plans":[{"managerId":101,"amount":9007199254740993}]}', 'plans[0] (manager 101): amount must be at most 1000000000000 (the number sent is larger); nothing was saved', { index: 0, managerId: ANNA }],
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: 1.5 }] }, /^plans\[1\] \(manager 102\): amount must be a whole number/, { index: 1, managerId: BORIS }],
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS, amount: '5' }] }, /^plans\[1\] \(manager 102\): amount must be a non-negative integer \(a JSON number\), got "5"/, { index: 1, managerId: BORIS }],
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: BORIS }] }, 'plans[1] (manager 102): amount is required (null deletes the plan); nothing was saved', { index: 1, managerId: BORIS }],

@@ -160,7 +160,8 @@ describe('plans CLI: set, import, export', () => {
 
   it('set echoes the amount as typed when it is too large', async () => {
     const line = await fails('plans', 'set', '2027-04', '101', '99999999999999999999');
-    expect(line).toBe('amokpi: amount must be a non-negative integer of at most 9007199254740991, got "99999999999999999999"');
+    expect(line).toBe('amokpi: amount must be a non-negative integer of at most 1000000000000, got "99999999999999999999"');
+    expect(await fails('plans', 'set', '2027-04', '101', '1000000000001')).toBe('amokpi: amount must be a non-negative integer of at most 1000000000000, got "1000000000001"');
     expect(await fails('plans', 'set', '2027-04', '101', '1.5')).toBe('amokpi: amount must be a non-negative integer, got "1.5"');
   });
 
@@ -170,7 +171,8 @@ describe('plans CLI: set, import, export', () => {
     ['text after a closing quote', 'month,managerId,amount\n"2027-04"x,102,100\n', /^amokpi: line 2: text after the closing quote/],
     ['extra trailing cells', 'month,managerId,amount\n2027-04,101,100\n2027-04,102,100,\n', /^amokpi: line 3: 4 cells, but the header has 3 columns/],
     ['extra trailing values', 'month,managerId,amount\n2027-04,102,100,7\n', /^amokpi: line 2: 4 cells, but the header has 3 columns/],
-    ['a too large amount', 'month,managerId,amount\n2027-04,102,99999999999999999999\n', /^amokpi: line 2: amount must be a non-negative integer of at most 9007199254740991, got "99999999999999999999"$/],
+    ['a too large amount', 'month,managerId,amount\n2027-04,102,99999999999999999999\n', /^amokpi: line 2: amount must be a non-negative integer of at most 1000000000000, got "99999999999999999999"$/],
+    ['an amount over 10^12', 'month,managerId,amount\n2027-04,102,1000000000001\n', /^amokpi: line 2: amount must be a non-negative integer of at most 1000000000000, got "1000000000001"$/],
   ])('import rejects %s with the line number and writes nothing', async (_what, csv, message) => {
     const before = await plans();
     const auditBefore = await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit');
