@@ -8,12 +8,41 @@ interface CsvRecord {
   cells: string[];
 }
 
+/** The separators a plans CSV may use: `,` (the export's default) or `;` (Excel with a Russian locale). */
+type Separator = ',' | ';';
+
+/**
+ * The separator of a file: the first `,` or `;` outside quotes on the header (the first line with text). A file
+ * uses one separator, so the other one is text: an Excel `;` file may hold `Кузнецов, Алексей` unquoted.
+ */
+function detectSeparator(text: string): Separator {
+  let quoted = false;
+  let content = false;
+  for (const c of text) {
+    if (c === '"') {
+      // A doubled quote toggles twice: still inside the cell.
+      quoted = !quoted;
+      content = true;
+    } else if (quoted) continue;
+    else if (c === ',' || c === ';') {
+      // Separators before any text are a blank line (`;;`), not the header.
+      if (content) return c;
+    } else if (c === '\n') {
+      if (content) break;
+    } else if (c !== ' ' && c !== '\t') content = true;
+  }
+  return ',';
+}
+
 /**
  * Splits a CSV text into records (RFC 4180: quoted cells may hold the separator, doubled quotes and line
- * breaks; commas or semicolons separate). Strict: an unterminated quote, or text after a closing quote,
- * rejects the file with the line it is on. Cells are trimmed; blank lines are skipped.
+ * breaks; one separator per file, see detectSeparator). Line ends may be LF, CRLF or CR alone (old Mac Excel).
+ * Strict: an unterminated quote, or text after a closing quote, rejects the file with the line it is on. Cells
+ * are trimmed; blank lines and lines of separators only (Excel's `;;` for a cleared row) are skipped.
  */
-function parseCsv(text: string): CsvRecord[] {
+function parseCsv(raw: string): CsvRecord[] {
+  const text = raw.replace(/\r\n?/g, '\n');
+  const sep = detectSeparator(text);
   const out: CsvRecord[] = [];
   let cells: string[] = [];
   let cur = '';
@@ -23,6 +52,7 @@ function parseCsv(text: string): CsvRecord[] {
   let quoteLine = 0;
   /** After a closing quote only spaces may come before the separator or the end of the line. */
   let closed = false;
+  /** No text and no quoted cell yet on this record: separators alone leave it blank. */
   let blank = true;
   const endCell = () => {
     cells.push(cur.trim());
@@ -46,13 +76,11 @@ function parseCsv(text: string): CsvRecord[] {
       }
       continue;
     }
-    if (c === '\r' && text[i + 1] === '\n') continue;
     if (c === '\n') {
       endRecord();
       start = ++line;
-    } else if (c === ',' || c === ';') {
+    } else if (c === sep) {
       endCell();
-      blank = false;
     } else if (closed) {
       if (c !== ' ' && c !== '\t') throw new KpiInputError(`line ${line}: text after the closing quote of a cell (${JSON.stringify(cur)} then ${JSON.stringify(c)})`);
     } else if (c === '"' && cur.trim() === '') {
@@ -85,6 +113,24 @@ const HEADER_ALIASES: Record<string, keyof PlanEdit> = {
 };
 
 /**
+ * Where each column the import reads is. A column named twice (`amount` twice, or `managerId` and `manager_id`)
+ * is refused: which one holds the value would be a guess. Columns the import ignores may repeat.
+ */
+function columnsOf({ line, cells }: CsvRecord): Partial<Record<keyof PlanEdit, number>> {
+  const idx: Partial<Record<keyof PlanEdit, number>> = {};
+  cells.forEach((name, i) => {
+    const key = HEADER_ALIASES[name.toLowerCase()];
+    if (!key) return;
+    const first = idx[key];
+    if (first !== undefined) {
+      throw new KpiInputError(`line ${line}: the header names the column ${key} twice (${JSON.stringify(cells[first])} in column ${first + 1}, ${JSON.stringify(name)} in column ${i + 1})`);
+    }
+    idx[key] = i;
+  });
+  return idx;
+}
+
+/**
  * Parses a plans CSV (header with month, managerId, amount and optionally pipeline_id; other columns such as
  * managerName are ignored). Without a pipeline_id column, or with an empty cell, a row is the manager's
  * overall plan. Any bad line rejects the whole file with its line number.
@@ -94,13 +140,12 @@ export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] 
   const headerRecord = records[0];
   if (!headerRecord) throw new KpiInputError('the file is empty: it needs a header naming the columns month, managerId and amount, then one plan per line');
   const header = headerRecord.cells.map((h) => h.toLowerCase());
-  const idx: Partial<Record<keyof PlanEdit, number>> = {};
-  header.forEach((h, i) => {
-    const key = HEADER_ALIASES[h];
-    if (key) idx[key] = i;
-  });
+  const idx = columnsOf(headerRecord);
   if (idx.month === undefined || idx.managerId === undefined || idx.amount === undefined) {
     throw new KpiInputError(`line ${headerRecord.line}: the header must name the columns month, managerId and amount`);
+  }
+  if (records.length === 1) {
+    throw new KpiInputError(`the file has no plan rows after the header (line ${headerRecord.line}): it needs one plan per line under it`);
   }
   const seen = new Map<string, number>();
   const out: { line: number; edit: PlanEdit }[] = [];

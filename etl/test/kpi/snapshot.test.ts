@@ -173,6 +173,12 @@ describe('plans CLI: set, import, export', () => {
     ['extra trailing values', 'month,managerId,amount\n2027-04,102,100,7\n', /^amokpi: line 2: 4 cells, but the header has 3 columns/],
     ['a too large amount', 'month,managerId,amount\n2027-04,102,99999999999999999999\n', /^amokpi: line 2: amount must be a non-negative integer of at most 1000000000000, got "99999999999999999999"$/],
     ['an amount over 10^12', 'month,managerId,amount\n2027-04,102,1000000000001\n', /^amokpi: line 2: amount must be a non-negative integer of at most 1000000000000, got "1000000000001"$/],
+    ['a column named twice', 'month,managerId,amount,amount\n2027-04,102,100,200\n', /^amokpi: line 1: the header names the column amount twice \("amount" in column 3, "amount" in column 4\)$/],
+    ['a column named twice under two spellings', 'month;managerId;manager_id;amount\n2027-04;101;102;100\n', /^amokpi: line 1: the header names the column managerId twice \("managerId" in column 2, "manager_id" in column 3\)$/],
+    ['a header without plan rows', 'month,managerId,amount\n', /^amokpi: the file has no plan rows after the header \(line 1\)/],
+    ['a header followed by cleared rows only', '\uFEFFmonth;managerId;amount\r\n;;\r\n\r\n', /^amokpi: the file has no plan rows after the header \(line 1\)/],
+    ['a bad row in a file with CR line ends (old Mac Excel)', 'month,managerId,amount\r2027-04,101,100\r2027-04,102,-1\r', /^amokpi: line 3: amount must be a non-negative integer, got "-1"$/],
+    ['a ";" after a quoted cell in a "," file', 'month,managerId,amount\n"2027-04";102,100\n', /^amokpi: line 2: text after the closing quote/],
   ])('import rejects %s with the line number and writes nothing', async (_what, csv, message) => {
     const before = await plans();
     const auditBefore = await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit');
@@ -181,6 +187,29 @@ describe('plans CLI: set, import, export', () => {
     expect(await fails('plans', 'import', file)).toMatch(message);
     expect(await plans()).toEqual(before);
     expect(await t.db.one('SELECT count(*)::int AS n FROM app.plan_audit')).toEqual(auditBefore);
+  });
+
+  it.each([
+    // Excel with a Russian locale: ';' between cells, so a comma in an unquoted name is text.
+    ['a ";" file with an unquoted comma in a name', '\uFEFFmonth;managerId;managerName;amount\r\n2027-03;101;Кузнецов, Алексей;108\r\n2027-03;102;Борис;200\r\n'],
+    ['a "," file with an unquoted ";" in a name', 'month,managerId,managerName,amount\n2027-03,101,Anna; Jr,108\n2027-03,102,Boris,200\n'],
+    // What Excel writes for rows whose cells were cleared: skipped like blank lines.
+    ['rows of separators only (Excel\'s cleared rows)', 'month;managerId;amount\r\n;;\r\n2027-03;101;108\r\n ; ; \r\n2027-03;102;200\r\n;;\r\n'],
+    ['rows of commas only', 'month,managerId,managerName,amount\n,,,\n2027-03,101,Anna,108\n2027-03,102,Boris,200\n,,,\n'],
+    ['CR line ends (old Mac Excel)', 'month;managerId;managerName;amount\r2027-03;101;"Anna\rsecond line";108\r2027-03;102;Boris;200\r'],
+  ])('import reads %s', async (_what, csv) => {
+    const file = path.join(dir, 'forms.csv');
+    fs.writeFileSync(file, csv);
+    try {
+      const ok = await run(process.execPath, [cli, 'plans', 'import', file], { env });
+      expect(ok.stdout).toBe(`imported 2 plan(s) from ${file}\n`);
+      expect((await plans()).filter((p) => p.month === '2027-03')).toEqual([
+        { month: '2027-03', manager_id: 101, amount: 108 },
+        { month: '2027-03', manager_id: 102, amount: 200 },
+      ]);
+    } finally {
+      await t.db.none("DELETE FROM app.plans WHERE month = '2027-03-01'");
+    }
   });
 
   it('import reads a quoted name holding a comma, a quote or a line break (as export writes it)', async () => {
