@@ -27,12 +27,25 @@ const OVERALL = 0;
 /** The app.plans.pipeline_id that holds the plan for a pipeline filter (none: the overall plan). */
 export const planPipelineKey = (pipelineId: number | null | undefined): number => pipelineId ?? OVERALL;
 
+/**
+ * An id typed as text (the command line, a CSV cell), by the API's rule for ids in paths and query strings
+ * (api/params.ts idParam): digits without a sign or a leading zero (`08822436` is refused, as the API refuses
+ * it), and at most 2^53 - 1, beyond which the number would not be the id typed. A refusal quotes the text.
+ */
+export function parseIdText(text: string, name: string): number {
+  if (!/^[1-9]\d*$/.test(text)) throw new KpiInputError(`${name} must be a positive integer (digits, no leading zero), got ${JSON.stringify(text)}`);
+  // Compared as BigInt: Number('9007199254740993') already rounds to a value that looks in range.
+  if (BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER)) throw new KpiInputError(`${name} must be at most ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** An id as text (parseIdText) or as a number (the API's, already parsed): a positive safe integer. */
 function positiveId(value: unknown, name: string): number {
-  const id = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-    throw new KpiInputError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof value === 'string') return parseIdText(value, name);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new KpiInputError(`${name} must be a positive integer, got ${JSON.stringify(value) ?? String(value)}`);
   }
-  return id;
+  return value;
 }
 
 /**
@@ -261,10 +274,13 @@ export function readPlanBatch(body: unknown): PlanBatchRow[] {
     if (!isObject(row)) throw new PlanBatchError(`${at}: must be an object ${BATCH_ROW_SHAPE}`, i);
     const id = row.managerId;
     const managerId = typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+    // Beyond 2^53 the parsed number is not the id sent (…993 parses as …992): say so rather than quote it.
+    const tooLarge = typeof id === 'number' && id > Number.MAX_SAFE_INTEGER;
     const who = managerId === undefined ? at : `${at} (manager ${managerId})`;
     const unknown = Object.keys(row).filter((k) => k !== 'managerId' && k !== 'amount');
     if (unknown.length) throw new PlanBatchError(`${who}: unknown field(s) ${unknown.join(', ')} (a row is ${BATCH_ROW_SHAPE})`, i, managerId);
     if (id === undefined) throw new PlanBatchError(`${at}: managerId is required (a row is ${BATCH_ROW_SHAPE})`, i);
+    if (tooLarge) throw new PlanBatchError(`${at}: managerId must be at most ${Number.MAX_SAFE_INTEGER} (the number sent is larger)`, i);
     if (managerId === undefined) throw new PlanBatchError(`${at}: managerId must be a positive integer, got ${JSON.stringify(id)}`, i);
     if (first.has(managerId)) throw new PlanBatchError(`${who}: a second row for manager ${managerId} (the first is plans[${first.get(managerId)}])`, i, managerId);
     first.set(managerId, i);

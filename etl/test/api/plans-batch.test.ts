@@ -74,6 +74,8 @@ describe('plans API: batch save, all or nothing', () => {
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: ANNA, amount: 2 }] }, 'plans[1] (manager 101): a second row for manager 101 (the first is plans[0]); nothing was saved', { index: 1, managerId: ANNA }],
     [{ plans: [{ managerId: ANNA, amount: 1, note: 'x' }] }, /^plans\[0\] \(manager 101\): unknown field\(s\) note/, { index: 0, managerId: ANNA }],
     [{ plans: [{ managerId: ANNA, amount: 1 }, { managerId: 'abc', amount: 1 }] }, 'plans[1]: managerId must be a positive integer, got "abc"; nothing was saved', { index: 1 }],
+    // Parsed as 9007199254740992, which is not the id sent: the message does not quote it.
+    ['{"plans":[{"managerId":9007199254740993,"amount":1}]}', 'plans[0]: managerId must be at most 9007199254740991 (the number sent is larger); nothing was saved', { index: 0 }],
     [{ plans: [{ amount: 1 }] }, /^plans\[0\]: managerId is required/, { index: 0 }],
     [{ plans: [5] }, /^plans\[0\]: must be an object/, { index: 0 }],
     [{ plans: {} }, /^plans: must be an array/, {}],

@@ -165,6 +165,25 @@ describe('plans CLI: set, import, export', () => {
     expect(await fails('plans', 'set', '2027-04', '101', '1.5')).toBe('amokpi: amount must be a non-negative integer, got "1.5"');
   });
 
+  it('ids follow the API rule: no leading zero, and one too large is refused as typed, never rounded', async () => {
+    const before = await plans();
+    // The API refuses PUT /api/v1/plans/M/0101; the command line and the CSV refuse the same id.
+    expect(await fails('plans', 'set', '2027-04', '0101', '7')).toBe('amokpi: managerId must be a positive integer (digits, no leading zero), got "0101"');
+    expect(await fails('plans', 'set', '2027-04', '101', '7', '--pipeline', '010')).toBe('amokpi: pipelineId must be a positive integer (digits, no leading zero), got "010"');
+    // 9999999999999999 would become 10000000000000000 as a number.
+    expect(await fails('plans', 'set', '2027-04', '9999999999999999', '7')).toBe('amokpi: managerId must be at most 9007199254740991, got "9999999999999999"');
+    expect(await fails('plans', 'set', '2027-04', '9007199254740993', '7')).toBe('amokpi: managerId must be at most 9007199254740991, got "9007199254740993"');
+    expect(await fails('plans', 'set', '2027-04', '101', '7', '--pipeline', '99999999999999999999')).toBe('amokpi: pipelineId must be at most 9007199254740991, got "99999999999999999999"');
+    // The largest id is an id: refused only because nobody has it.
+    expect(await fails('plans', 'set', '2027-04', '9007199254740991', '7')).toBe('amokpi: managerId 9007199254740991 is not a user of the amoCRM account');
+    const file = path.join(dir, 'ids.csv');
+    fs.writeFileSync(file, 'month;managerId;amount\n2027-04;101;5\n2027-04;0102;6\n');
+    expect(await fails('plans', 'import', file)).toBe('amokpi: line 3: managerId must be a positive integer (digits, no leading zero), got "0102"');
+    fs.writeFileSync(file, 'month;managerId;amount\n2027-04;101;5\n2027-04;9999999999999999;6\n');
+    expect(await fails('plans', 'import', file)).toBe('amokpi: line 3: managerId must be at most 9007199254740991, got "9999999999999999"');
+    expect(await plans()).toEqual(before);
+  });
+
   it.each([
     ['an unterminated quote', 'month,managerId,amount\n2027-04,101,100\n"2027-04","102","100\n', /^amokpi: line 3: unterminated quote/],
     ['an unterminated quote on the last line without a newline', 'month,managerId,amount\n"2027-04","102","100', /^amokpi: line 2: unterminated quote/],
