@@ -2,27 +2,23 @@ import { z } from 'zod';
 import express, { type Request, type RequestHandler } from 'express';
 import { badRequest, HttpProblem, titleOf } from './problem';
 import { dateProblem, monthProblem } from '../kpi/time';
+import { ID_RULE, integerFromText } from '../kpi/integers';
 
 /** How much of a refused value a message quotes: a 10 kB parameter is not echoed whole. */
 const QUOTED_CHARS = 40;
 const quoted = (s: string) => JSON.stringify(s.length > QUOTED_CHARS ? `${s.slice(0, QUOTED_CHARS)}…` : s);
 
-/**
- * An integer parameter from min to max, `rule` saying so. One rule for every integer of the API: decimal digits
- * only (no sign, point or exponent), leading zeros accepted (`007` is 7), as the plans CSV accepts them. The range
- * is judged before anything else reads the number, so an id beyond 2^53 is refused as it was sent, not rounded.
- */
+/** An integer parameter from min to max by the one rule of kpi/integers (the CLI and the plans CSV read ids the same), `rule` saying so. */
 function integerParam(min: number, max: number, rule: string) {
   return z.string().transform((s, ctx) => {
-    // Number() of digits beyond 2^53 rounds, but never below 2^53 itself: such text stays above max.
-    const n = /^\d+$/.test(s) ? Number(s) : NaN;
-    if (n >= min && n <= max) return n;
+    const n = integerFromText(s, min, max);
+    if (n !== undefined) return n;
     ctx.addIssue({ code: 'custom', message: `must be ${rule}, got ${quoted(s)}` });
     return z.NEVER;
   });
 }
 
-export const idParam = integerParam(1, Number.MAX_SAFE_INTEGER, `a positive integer of at most ${Number.MAX_SAFE_INTEGER}`);
+export const idParam = integerParam(1, Number.MAX_SAFE_INTEGER, ID_RULE);
 
 /** Marks an issue whose message starts with the value (`0000-01-01: must be …`): the name goes before it without a colon. */
 const VALUE_FIRST = { valueFirst: true };

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db';
+import { ID_RULE, idFromText } from './integers';
 import { KpiInputError, parseMonth } from './time';
 
 export interface PlanRow {
@@ -27,16 +28,11 @@ const OVERALL = 0;
 /** The app.plans.pipeline_id that holds the plan for a pipeline filter (none: the overall plan). */
 export const planPipelineKey = (pipelineId: number | null | undefined): number => pipelineId ?? OVERALL;
 
-/**
- * An id typed as text (the command line, a CSV cell), by the API's rule for ids in paths and query strings
- * (api/params.ts idParam): digits without a sign or a leading zero (`08822436` is refused, as the API refuses
- * it), and at most 2^53 - 1, beyond which the number would not be the id typed. A refusal quotes the text.
- */
+/** An id typed as text (the command line, a CSV cell), by the rule of every entry point (kpi/integers); a refusal quotes the text. */
 export function parseIdText(text: string, name: string): number {
-  if (!/^[1-9]\d*$/.test(text)) throw new KpiInputError(`${name} must be a positive integer (digits, no leading zero), got ${JSON.stringify(text)}`);
-  // Compared as BigInt: Number('9007199254740993') already rounds to a value that looks in range.
-  if (BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER)) throw new KpiInputError(`${name} must be at most ${Number.MAX_SAFE_INTEGER}, got ${JSON.stringify(text)}`);
-  return Number(text);
+  const id = idFromText(text);
+  if (id === undefined) throw new KpiInputError(`${name} must be ${ID_RULE}, got ${JSON.stringify(text)}`);
+  return id;
 }
 
 /** An id as text (parseIdText) or as a number (the API's, already parsed): a positive safe integer. */
