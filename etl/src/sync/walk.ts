@@ -34,14 +34,17 @@ export async function firstPage<T>(api: AmoApi, spec: ListSpec<T>, query: Query,
   }
 }
 
-/** Every page of a small reference list, as one page (users, pipelines). */
-export async function allItems<T>(api: AmoApi, spec: ListSpec<T>, signal?: AbortSignal): Promise<T[]> {
+/**
+ * Every page of a small reference list, as one page (users, pipelines), or undefined when a stop cut it short: a
+ * partial list must not be written, as pipelines' is a set difference (stages it does not hold are deleted).
+ */
+export async function allItems<T>(api: AmoApi, spec: ListSpec<T>, signal?: AbortSignal): Promise<T[] | undefined> {
   const out: T[] = [];
   const query = { ...spec.query, limit: spec.limit };
   for await (const items of api.pages(spec.path, query, { embedded: spec.embedded, item: spec.item, entity: spec.entity, signal })) {
     out.push(...items);
   }
-  return out;
+  return signal?.aborted ? undefined : out;
 }
 
 function mergeFilter(query: Query | undefined, extra: Record<string, unknown>): Query {
@@ -90,6 +93,8 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
     if (ctx.signal?.aborted) return;
     const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { updated_at: 'asc' }, limit: spec.limit, page };
     const items = await firstPage(ctx.api, spec, query, ctx.signal);
+    // No answer because of a stop (not an empty list): the committed state stays as the last page left it.
+    if (ctx.signal?.aborted && items.length === 0) return;
     let sorted = true;
     let pageMax = -1;
     const kept: T[] = [];
@@ -185,6 +190,9 @@ export async function* idOrderWalk<T extends { updated_at: number }>(
     yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, page, top, start } } satisfies IdOrderState };
     if (ctx.signal?.aborted) return;
   }
+  // pages() also ends, without an error, when the stop comes before a request: that is not the end of the list,
+  // and finishing the walk here would drop its unread pages for good (the cursor would pass them).
+  if (ctx.signal?.aborted) return;
   const maxSeen = top == null ? undefined : Math.min(top, start - OVERLAP_SECONDS);
   yield { items: [], state: { maxSeen } satisfies IdOrderState, progress: 1 };
 }
@@ -270,6 +278,7 @@ export async function* descendingWalk<T extends { created_at: number }>(
     yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, to, top } } satisfies DescendingState, progress };
     if (ctx.signal?.aborted) return;
   }
+  if (ctx.signal?.aborted) return; // stopped before a request, not at the end of the list (see idOrderWalk)
   const closed = ctx.wallNow - EVENT_LAG_SECONDS;
   const maxSeen = top == null ? undefined : Math.min(top, Math.max(closed, prev?.maxSeen ?? 0));
   yield { items: [], state: { maxSeen } satisfies DescendingState, progress: 1 };

@@ -1,4 +1,6 @@
 import { runSync } from '../../src/sync/engine';
+import { allItems, descendingWalk } from '../../src/sync/walk';
+import { eventSchema, pipelineSchema } from '../../src/sync/schemas';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { FakeAmo, mkLead, mkTask } from './fake-amo';
 import { dropQuietly, testConfig } from './support';
@@ -47,6 +49,31 @@ describe('walks over live data', () => {
       expect((await sync(api, 'incremental', 'tasks'))[0]!.error).toBeUndefined();
       expect(await task(550)).toEqual({ is_completed: false, text: 'edited', updated_at: w1 + 3600 });
       expect(await task(5)).toEqual({ is_completed: true, text: 't5', updated_at: w1 + 60 });
+    });
+
+    it('a stop that comes before a resumed walk asks for its next page does not finish the walk: its unread pages are read later', async () => {
+      const api = new FakeAmo();
+      const T0 = now() - 2 * 86400;
+      for (let id = 1; id <= 600; id++) api.tasks.set(id, mkTask(id, T0));
+      Object.assign(api.tasks.get(1)!, { updated_at: now() - 100 }); // page 1 holds a recent change
+      // Run 1 is stopped after page 1: the walk's position is committed.
+      const ac = new AbortController();
+      api.before = (r) => r.n === 1 && ac.abort();
+      expect((await sync(api, 'incremental', 'tasks', ac.signal))[0]!.fetched).toBe(250);
+      api.before = undefined;
+      // Run 2 is stopped between its start and the walk's first request (SIGTERM at that moment).
+      const ac2 = new AbortController();
+      const pages = api.pages.bind(api);
+      api.pages = ((...args: Parameters<FakeAmo['pages']>) => {
+        ac2.abort();
+        return pages(...args);
+      }) as FakeAmo['pages'];
+      const r2 = await sync(api, 'incremental', 'tasks', ac2.signal);
+      expect([r2[0]!.fetched, r2[0]!.error]).toEqual([0, 'aborted: stopped after the last committed page']);
+      api.pages = pages;
+      // The walk was not taken for finished: the next runs read pages 2 and 3 (tasks 251-600, two days old).
+      expect((await sync(api, 'incremental', 'tasks'))[0]!.error).toBeUndefined();
+      expect((await t.db.one('SELECT count(*)::int AS n FROM amo.tasks')).n).toBe(600);
     });
 
     it('a task changed behind a long walk is read by the next run although later changes pushed the highest updated_at past it', async () => {
@@ -104,6 +131,31 @@ describe('walks over live data', () => {
       const lookups = api.requests.filter((q) => (q.query.filter as any).id !== undefined);
       expect(lookups.map((q) => [(q.query.filter as any).id.length, q.query.limit, q.page])).toEqual([[250, 250, 1], [50, 250, 1]]);
       expect((await t.db.one('SELECT count(*)::int AS n FROM amo.tasks')).n).toBe(400);
+    });
+  });
+
+  describe('a stop before the next request is not the end of the list', () => {
+    const ctx = (signal: AbortSignal) => ({ api: new FakeAmo(), mode: 'incremental' as const, signal, wallNow: now() });
+    const stopped = () => {
+      const ac = new AbortController();
+      ac.abort();
+      return ac.signal;
+    };
+    const statesOf = async (walk: AsyncGenerator<{ state: unknown }>) => {
+      const out: unknown[] = [];
+      for await (const p of walk) out.push(p.state);
+      return out;
+    };
+
+    it('events: a resumed walk stopped before it asks for a page commits nothing (the stored walk stays to be resumed)', async () => {
+      const spec = { path: '/api/v4/events', embedded: 'events', entity: 'event', item: eventSchema, limit: 100 };
+      const state = { maxSeen: 1000, walk: { from: 400, to: 900, top: 1000 } };
+      // Before: the walk ended with a cursor past [400, 900) that was never read.
+      expect(await statesOf(descendingWalk(ctx(stopped()), spec, state))).toEqual([]);
+    });
+
+    it('pipelines: a list cut short by a stop is not written (its stages would be deleted as gone)', async () => {
+      expect(await allItems(new FakeAmo(), { path: '/api/v4/leads/pipelines', embedded: 'pipelines', entity: 'pipeline', item: pipelineSchema, limit: 250 }, stopped())).toBeUndefined();
     });
   });
 

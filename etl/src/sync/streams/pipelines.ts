@@ -23,6 +23,7 @@ export const pipelines: Stream<AmoPipeline> = {
   name: 'pipelines',
   async *read(ctx) {
     const items = await allItems(ctx.api, { path: '/api/v4/leads/pipelines', embedded: 'pipelines', entity: 'pipeline', item: pipelineSchema, limit: 250 }, ctx.signal);
+    if (!items) return; // stopped before the whole list was read
     yield { items, state: {}, progress: 1 };
   },
   key: (p) => p.id,

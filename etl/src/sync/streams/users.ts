@@ -15,6 +15,7 @@ export const users: Stream<AmoUser> = {
   name: 'users',
   async *read(ctx) {
     const items = await allItems(ctx.api, { path: '/api/v4/users', embedded: 'users', entity: 'user', item: userSchema, limit: 250 }, ctx.signal);
+    if (!items) return; // stopped before the whole list was read
     const blind = items.filter((u) => typeof u.rights?.is_active !== 'boolean');
     if (blind.length) {
       log().warn(
