@@ -144,9 +144,6 @@ export function parsePlansCsv(text: string): { line: number; edit: PlanEdit }[] 
   if (idx.month === undefined || idx.managerId === undefined || idx.amount === undefined) {
     throw new KpiInputError(`line ${headerRecord.line}: the header must name the columns month, managerId and amount`);
   }
-  if (records.length === 1) {
-    throw new KpiInputError(`the file has no plan rows after the header (line ${headerRecord.line}): it needs one plan per line under it`);
-  }
   const seen = new Map<string, number>();
   const out: { line: number; edit: PlanEdit }[] = [];
   for (const { line, cells } of records.slice(1)) {

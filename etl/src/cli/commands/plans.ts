@@ -42,7 +42,8 @@ export function register(program: Command): void {
       }
       await withDatabase(config, async ({ db }) => {
         const n = await importPlansCsv(db, text, `${who()}:${file}`);
-        process.stdout.write(`imported ${n} plan(s) from ${file}\n`);
+        // A header alone is what exporting a month without plans writes: importing it back is not an error.
+        process.stdout.write(n ? `imported ${n} plan(s) from ${file}\n` : `nothing imported: ${file} has no plan rows under its header\n`);
       });
     });
 
