@@ -153,16 +153,40 @@ export async function* ascendingWalk<T extends { id: number; updated_at: number 
 export interface IdOrderState {
   maxSeen?: number;
   /**
-   * A walk in progress: its lower bound, the next page number, the highest updated_at seen so far and when it
-   * began (the worker's wall clock, Unix s).
+   * A walk in progress: its lower bound, the offset and id of the last row read, the highest updated_at seen so
+   * far and when it began (the worker's wall clock, Unix s). `page` (the next page number) is what earlier
+   * versions stored instead of `last`/`lastId`; a walk stored so is resumed from it.
    */
-  walk?: { from: number; page: number; top?: number; start?: number };
+  walk?: { from: number; last?: number; lastId?: number; page?: number; top?: number; start?: number };
 }
 
+/** At most this many rows of the page before are read again by each page of the tasks walk (see idOrderWalk). */
+export const MAX_OVERLAP = 50;
+
 /**
- * Tasks: filter by updated_at but ordered by id (amoCRM cannot sort tasks by updated_at). With an open
- * upper bound a task edited mid-walk keeps its place, new ones append at the end, so page numbers are usable;
- * the cursor is committed as "page N of the walk from F".
+ * Where the page after the row at offset `last` is asked for: amoCRM pages by number, so a page starts at a
+ * multiple of its limit only. The largest limit (down to half of `max`) with a multiple at or before `last` and
+ * within MAX_OVERLAP rows of it; otherwise a whole page's worth of overlap at `max`.
+ */
+export function overlappingPage(last: number, max: number): { page: number; limit: number; start: number } {
+  for (let limit = max; limit >= Math.ceil(max / 2); limit--) {
+    const m = Math.floor(last / limit);
+    if (m >= 1 && m * limit > last - MAX_OVERLAP) return { page: m + 1, limit, start: m * limit };
+  }
+  const m = Math.floor(last / max);
+  return { page: m + 1, limit: max, start: m * max };
+}
+
+/** Steps back before a page that begins past the last row read is accepted as it is (a server ignoring the order). */
+const MAX_STEPS_BACK = 8;
+
+/**
+ * Tasks: filter by updated_at but ordered by id (amoCRM cannot sort tasks by updated_at, nor filter them by an
+ * id range). With an open upper bound a task edited mid-walk keeps its place and new ones append at the end, but
+ * a task deleted before the walk's position shifts the rest up by one, and paged by number the row that slides
+ * across the boundary would never be read. So every page starts at or before the last row read (overlapping
+ * pages: see overlappingPage) and must begin with an id not above the last id read; one that begins past it
+ * (rows were deleted meanwhile) is asked for again further back. Rows read already are not yielded twice.
  *
  * A task on a page already read that changes while the walk goes on (or while a stopped walk waits to be
  * resumed) is behind the walk, and the highest updated_at the walk sees may be far past it. So the walk ends
@@ -170,7 +194,7 @@ export interface IdOrderState {
  * since the walk began. The start is the worker's wall clock (ReadContext.wallNow), which only ever holds the
  * data-derived cursor back, never moves it forward; a resumed walk keeps the start of the walk it resumes.
  */
-export async function* idOrderWalk<T extends { updated_at: number }>(
+export async function* idOrderWalk<T extends { id: number; updated_at: number }>(
   ctx: ReadContext,
   spec: ListSpec<T>,
   state: IdOrderState | undefined,
@@ -179,20 +203,36 @@ export async function* idOrderWalk<T extends { updated_at: number }>(
   const from = prev?.walk?.from ?? startOf(prev?.maxSeen);
   // A walk stored before its start was recorded: assume it began at its lower bound (re-reads more, skips nothing).
   const start = prev?.walk ? (prev.walk.start ?? prev.walk.from) : ctx.wallNow;
-  let page = prev?.walk?.page ?? 1;
   let top = prev?.walk?.top ?? prev?.maxSeen;
-  const query: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { id: 'asc' }, limit: spec.limit, page };
-  const pages = ctx.api.pages(spec.path, query, { embedded: spec.embedded, item: spec.item, entity: spec.entity, signal: ctx.signal });
-  for await (const items of pages) {
-    const kept = items.filter((it) => it.updated_at >= from);
-    for (const it of kept) if (top == null || it.updated_at > top) top = it.updated_at;
-    page++;
-    yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, page, top, start } } satisfies IdOrderState };
+  let last = prev?.walk ? (prev.walk.last ?? ((prev.walk.page ?? 1) - 1) * spec.limit - 1) : -1;
+  let lastId = prev?.walk?.lastId;
+  const base: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { id: 'asc' } };
+  let stepsBack = 0;
+  for (;;) {
     if (ctx.signal?.aborted) return;
+    const at = last < 0 ? { page: 1, limit: spec.limit, start: 0 } : overlappingPage(last, spec.limit);
+    const items = await firstPage(ctx.api, spec, { ...base, limit: at.limit, page: at.page }, ctx.signal);
+    if (ctx.signal?.aborted && items.length === 0) return;
+    const joins = at.start === 0 || lastId === undefined || (items.length > 0 && items[0]!.id <= lastId);
+    if (!joins && stepsBack < MAX_STEPS_BACK) {
+      // Rows before `start` were deleted since the last page: the rows after lastId now begin further up.
+      last = Math.max(-1, at.start - 1 - spec.limit * 2 ** stepsBack);
+      stepsBack++;
+      continue;
+    }
+    stepsBack = 0;
+    const known = lastId;
+    const kept = items.filter((it) => it.updated_at >= from && (known === undefined || it.id > known));
+    for (const it of kept) if (top == null || it.updated_at > top) top = it.updated_at;
+    if (items.length > 0) {
+      last = at.start + items.length - 1;
+      lastId = Math.max(lastId ?? -Infinity, items[items.length - 1]!.id);
+    }
+    yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, last, lastId, top, start } } satisfies IdOrderState };
+    if (ctx.signal?.aborted) return;
+    // A page that starts at or before the last row read is short only at the end of the list.
+    if (items.length < at.limit) break;
   }
-  // pages() also ends, without an error, when the stop comes before a request: that is not the end of the list,
-  // and finishing the walk here would drop its unread pages for good (the cursor would pass them).
-  if (ctx.signal?.aborted) return;
   const maxSeen = top == null ? undefined : Math.min(top, start - OVERLAP_SECONDS);
   yield { items: [], state: { maxSeen } satisfies IdOrderState, progress: 1 };
 }

@@ -1,5 +1,5 @@
 import { runSync } from '../../src/sync/engine';
-import { allItems, descendingWalk } from '../../src/sync/walk';
+import { allItems, descendingWalk, MAX_OVERLAP, overlappingPage } from '../../src/sync/walk';
 import { eventSchema, pipelineSchema } from '../../src/sync/schemas';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { FakeAmo, mkLead, mkTask } from './fake-amo';
@@ -99,7 +99,7 @@ describe('walks over live data', () => {
       for (let id = 1; id <= 600; id++) api.tasks.set(id, mkTask(id, T0 + id * 60));
       expect((await sync(api, 'full', 'tasks'))[0]!.upserted).toBe(600);
       // Task 600 was deleted since; a user deletes task 10 right after page 1 was read: task 251 slides onto
-      // page 1 and the walk never sees it.
+      // page 1, and only the overlapping next page (which starts at or before the last row read) sees it.
       api.tasks.delete(600);
       api.requests = [];
       api.before = (r) => r.n === 2 && api.tasks.delete(10);
@@ -112,11 +112,50 @@ describe('walks over live data', () => {
       // Task 10 was read alive before it went: its task_deleted event (or the next full pass) removes it.
       expect(await task(10)).not.toBeNull();
       expect((await t.db.one('SELECT count(*)::int AS n FROM amo.tasks')).n).toBe(599);
-      // The candidates were looked up by id before anything was deleted.
-      expect(api.idLookups('/api/v4/tasks')).toEqual([[251, 600]]);
+      // The candidates were looked up by id before anything was deleted; 251 was read, so it is none.
+      expect(api.idLookups('/api/v4/tasks')).toEqual([[600]]);
       api.requests = [];
       expect((await sync(api, 'full', 'tasks'))[0]!.deleted).toBe(1);
       expect(await task(10)).toBeNull();
+    });
+
+    it('an incremental walk reads the tasks that slide back across a page boundary when tasks it read are deleted', async () => {
+      const api = new FakeAmo();
+      const T0 = now() - 30 * 86400;
+      for (let id = 1; id <= 800; id++) api.tasks.set(id, mkTask(id, T0));
+      expect((await sync(api, 'full', 'tasks'))[0]!.upserted).toBe(800);
+      // While the worker was down every task was edited; now, during the walk, 3 tasks of page 1 are deleted after
+      // page 1 is read, and 300 more (over a page's worth, partly read already) once the walk is past offset 450.
+      const edited = now() - 5400;
+      for (const task of api.tasks.values()) Object.assign(task, { text: 'v2', updated_at: edited });
+      let second = false;
+      api.requests = [];
+      api.before = (r) => {
+        if (r.n === 2) for (const id of [1, 2, 3]) api.tasks.delete(id);
+        const offset = (r.page - 1) * Number(r.query.limit);
+        if (!second && offset >= 450) {
+          second = true;
+          for (let id = 260; id <= 559; id++) api.tasks.delete(id);
+        }
+      };
+      expect((await sync(api, 'incremental', 'tasks'))[0]!.error).toBeUndefined();
+      api.before = undefined;
+      // Every task still in amoCRM has its edit (the deleted ones wait for their task_deleted event). Before, the
+      // walk paged on past 251-253 and 560-800, and their edit is older than the next run's cursor.
+      const alive = [...api.tasks.keys()];
+      const stale = await t.db.map("SELECT id FROM amo.tasks WHERE text <> 'v2' AND id = ANY($1) ORDER BY id", [alive], (r: any) => Number(r.id));
+      expect(stale).toEqual([]);
+      expect(alive.length).toBe(497);
+    });
+
+    it('pages overlap by at most MAX_OVERLAP rows and never start past the last row read', () => {
+      for (let last = 0; last < 100_000; last += 37) {
+        const at = overlappingPage(last, 250);
+        expect(at.start).toBe((at.page - 1) * at.limit);
+        expect(at.start).toBeLessThanOrEqual(last);
+        if (last >= 250) expect(at.limit).toBeGreaterThanOrEqual(125);
+        if (last >= 249 && last < 50_000) expect(last - at.start).toBeLessThan(MAX_OVERLAP);
+      }
     });
 
     it('candidates are confirmed in batches of at most 250 ids (the page limit), one page each', async () => {
