@@ -92,11 +92,14 @@ export async function openSession(seed: Seed, query: Record<string, string> = {}
       saveAndTest,
       async screenshot(testId, name) {
         fs.mkdirSync(ARTIFACTS, { recursive: true });
-        fs.mkdirSync(SCREENSHOTS, { recursive: true });
         const file = path.join(ARTIFACTS, name);
         await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur()); // no focus rings in the picture
         await page.getByTestId(testId).screenshot({ path: file });
-        fs.copyFileSync(file, path.join(SCREENSHOTS, name));
+        // The README's pictures change only when asked: a plain test run must not leave tracked files modified.
+        if (process.env.AMOKPI_UPDATE_SCREENSHOTS === '1') {
+          fs.mkdirSync(SCREENSHOTS, { recursive: true });
+          fs.copyFileSync(file, path.join(SCREENSHOTS, name));
+        }
       },
       async choose(inputId, option) {
         await page.locator(`#${inputId}`).click();
