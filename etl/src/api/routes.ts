@@ -72,7 +72,9 @@ export function apiRouter(config: Config, db: Db): Router {
   // Before the routes: express decodes a route's path parameters while matching it, so a token checked only
   // by the route would come after a 400 for a malformed percent-escape (KPI.md: no token is 401, first).
   // Either token passes here; plan edits check for the admin token on their route as well.
-  r.use((req, res, next) => (READ_METHODS.has(req.method) ? read : anyToken)(req, res, next));
+  // A plan edit wants the admin token here already, so the read token hears that and not a 400 about the path.
+  const planEdit = (req: Request) => /^\/plans(\/|$)/.test(req.path);
+  r.use((req, res, next) => (READ_METHODS.has(req.method) ? read : planEdit(req) ? admin : anyToken)(req, res, next));
   r.use(compressLargeJson());
 
   r.get('/status', async (req, res) => {

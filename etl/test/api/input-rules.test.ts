@@ -336,6 +336,11 @@ describe('KPI API: input bounds, error titles and messages', () => {
       }
     });
 
+    it.each(['PUT', 'DELETE'])('%s with a malformed percent-escape and the read token hears that edits need the admin token', async (method) => {
+      const r = await api.call(method, '/api/v1/plans/%ZZ/1', { body: method === 'PUT' ? { amount: 1 } : undefined });
+      expectProblem(r, 401, 'Unauthorized', 'plan edits need the admin token: "Authorization: Bearer <AMOKPI_ADMIN_TOKEN>"');
+    });
+
     it.each([
       ['PUT', '/api/v1/plans/%ZZ/1'],
       ['DELETE', '/api/v1/plans/2026-12/%E0%A4%A'],
