@@ -223,13 +223,17 @@ describe('walks over live data', () => {
       return api;
     }
 
-    it('≥250 leads in one second: a tied lead edited between two tie pages makes no other lead go unread', async () => {
-      const T = now() - 2 * 86400;
-      const api = tiedAccount(T);
+    /** A synced account whose leads 1..300 a batch edit then stamps with one second, T2: the next incremental walk meets a tie of 300. */
+    async function batchEditedAccount(): Promise<{ api: FakeAmo; T2: number }> {
+      const api = tiedAccount(now() - 2 * 86400);
       await sync(api, 'full', 'leads');
-      // A batch edit stamps leads 1..300 with one second; the next incremental walk meets a tie of 300.
       const T2 = now() - 3600;
       for (let id = 1; id <= 300; id++) Object.assign(api.leads.get(id)!, { price: 2000, updated_at: T2 });
+      return { api, T2 };
+    }
+
+    it('≥250 leads in one second: a tied lead edited between two tie pages makes no other lead go unread', async () => {
+      const { api, T2 } = await batchEditedAccount();
       api.before = (r) => {
         const f = r.query.filter as any;
         if (Number(f?.updated_at?.from) === T2 && r.page === 2) Object.assign(api.leads.get(5)!, { price: 3000, updated_at: T2 + 100 });
@@ -241,11 +245,7 @@ describe('walks over live data', () => {
     });
 
     it('a run that fails while a tie is being proven keeps the cursor at the tied second: the next run reads the lead that slid', async () => {
-      const T = now() - 2 * 86400;
-      const api = tiedAccount(T);
-      await sync(api, 'full', 'leads');
-      const T2 = now() - 3600;
-      for (let id = 1; id <= 300; id++) Object.assign(api.leads.get(id)!, { price: 2000, updated_at: T2 });
+      const { api, T2 } = await batchEditedAccount();
       // Between the tie's pages lead 5 is edited 50 min later (past the 10 min overlap): lead 251 slides onto page 1,
       // unread, and the page ending the first pass reaches T2 + 3000. The run fails as the second pass begins.
       let firstPages = 0;
