@@ -164,24 +164,11 @@ function otherUsers(base: string): number[] {
 
 /** Takes the start lock without waiting (for the synchronous exit hook); false when another process holds it. */
 function tryLockSync(base: string): boolean {
-  const lock = path.join(base, START_LOCK);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-    }
-    let holder = 0;
-    try {
-      holder = Number(fs.readFileSync(lock, 'utf8'));
-    } catch {
-      continue;
-    }
-    if (holder > 0 && !alive(holder)) fs.rmSync(lock, { force: true });
-    else return false;
+  try {
+    return tryStartLock(path.join(base, START_LOCK)) === undefined;
+  } catch {
+    return false; // an exit hook must not throw: the server is left to the next command
   }
-  return false;
 }
 
 /**
@@ -248,20 +235,15 @@ const START_WAIT_MS = 120_000;
 const locksHeld = new Set<string>();
 
 /**
- * One process at a time looks for a running server and starts one: two commands started together on a stopped
- * data dir would otherwise both start a server, the loser would remove the winner's owner file on its way out,
- * and a third command would then adopt the winner's server and stop it under its owner. An O_EXCL lock file
- * holding the starter's pid; one whose process is gone is taken over.
+ * One attempt at the start lock, an O_EXCL file holding its taker's pid: undefined when taken, else the pid that
+ * holds it (0 while that process is still writing it). A lock left by a process that is gone is removed and
+ * tried again.
  */
-async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(base, START_LOCK);
-  // A signal during the start leaves the server from inside the lock this process holds.
-  if (locksHeld.has(lock)) return fn();
-  const deadline = Date.now() + START_WAIT_MS;
+function tryStartLock(lock: string): number | undefined {
   for (;;) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      break;
+      return undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -278,6 +260,23 @@ async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> 
       fs.rmSync(lock, { force: true });
       continue;
     }
+    return holder;
+  }
+}
+
+/**
+ * One process at a time looks for a running server and starts one, or decides to stop it (leaveServer): two
+ * commands started together on a stopped data dir would otherwise both start a server, and a command joining
+ * while the last user leaves could be handed a server that is shutting down.
+ */
+async function withStartLock<T>(base: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(base, START_LOCK);
+  // A signal during the start leaves the server from inside the lock this process holds.
+  if (locksHeld.has(lock)) return fn();
+  const deadline = Date.now() + START_WAIT_MS;
+  for (;;) {
+    const holder = tryStartLock(lock);
+    if (holder === undefined) break;
     if (Date.now() > deadline) throw new Error(`the embedded Postgres in ${base} is being started by another amokpi (pid ${holder}) for over ${START_WAIT_MS / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
