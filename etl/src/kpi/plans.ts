@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db';
-import { ID_RULE, idFromText } from './integers';
+import { ID_RULE, idFromText, integerFromText } from './integers';
 import { KpiInputError, parseMonth } from './time';
 
 export interface PlanRow {
@@ -72,11 +72,10 @@ export function amountProblem(value: unknown): string | undefined {
  * the text as typed, not the number it would have become (99999999999999999999 is not 1e20).
  */
 export function parseAmountText(text: string): number {
-  const digits = text.trim();
-  if (!/^\d+$/.test(digits)) throw new KpiInputError(`amount must be a non-negative integer, got ${JSON.stringify(text)}`);
-  const amount = Number(digits);
-  if (amount > MAX_AMOUNT) throw new KpiInputError(`amount must be a non-negative integer of at most ${MAX_AMOUNT}, got ${JSON.stringify(text)}`);
-  return amount;
+  const amount = integerFromText(text.trim(), 0, MAX_AMOUNT);
+  if (amount !== undefined) return amount;
+  const most = integerFromText(text.trim(), 0, Number.POSITIVE_INFINITY) === undefined ? '' : ` of at most ${MAX_AMOUNT}`;
+  throw new KpiInputError(`amount must be a non-negative integer${most}, got ${JSON.stringify(text)}`);
 }
 
 /**

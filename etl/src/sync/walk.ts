@@ -316,9 +316,9 @@ export async function* descendingWalk<T extends { created_at: number }>(
     const low = from > 0 ? from : ctx.oldestHint;
     const progress = low != null && first != null && to != null ? progressOf(low, first - to + low, first) : undefined;
     yield { items: kept, state: { maxSeen: prev?.maxSeen, walk: { from, to, top } } satisfies DescendingState, progress };
-    if (ctx.signal?.aborted) return;
   }
-  if (ctx.signal?.aborted) return; // stopped before a request, not at the end of the list (see idOrderWalk)
+  // pages() ends without an error at a stop, before its next request: not the end of the list (see idOrderWalk).
+  if (ctx.signal?.aborted) return;
   const closed = ctx.wallNow - EVENT_LAG_SECONDS;
   const maxSeen = top == null ? undefined : Math.min(top, Math.max(closed, prev?.maxSeen ?? 0));
   yield { items: [], state: { maxSeen } satisfies DescendingState, progress: 1 };
