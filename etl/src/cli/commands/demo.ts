@@ -32,15 +32,15 @@ function secret(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/**
- * Everything on embedded defaults: a fresh embedded Postgres under <AMOKPI_DATA_DIR>/demo, the amoCRM
- * simulator in live mode, migrations, a full sync, the worker and the API. Ctrl-C stops it all.
- */
 /** The sync schedule as the banner says it: the demo's own default in words, anything else as given. */
 function schedule(cron: string): string {
   return cron.trim() === '* * * * *' ? 'every minute' : `on the schedule AMOKPI_SYNC_CRON="${cron}"`;
 }
 
+/**
+ * Everything on embedded defaults: a fresh embedded Postgres under <AMOKPI_DATA_DIR>/demo, the amoCRM
+ * simulator in live mode, migrations, a full sync, the worker and the API. Ctrl-C stops it all.
+ */
 export function register(program: Command): void {
   program
     .command('demo')
