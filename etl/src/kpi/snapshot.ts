@@ -44,6 +44,11 @@ function nextDay(date: string): string {
   return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: 1 }).toISODate()!;
 }
 
+/** The day before D, YYYY-MM-DD (yesterday, of today). */
+function dayBefore(date: string): string {
+  return DateTime.fromISO(date, { zone: 'UTC' }).minus({ days: 1 }).toISODate()!;
+}
+
 /**
  * Stores day D. 'freeze' stores today and yesterday as "snapshot" with task figures as they stand now (overdue
  * = due before the day's as-of instant: now for today, the end of the day for yesterday), older days as
@@ -56,7 +61,7 @@ async function snapshotWithContext(db: Db, ctx: KpiContext, date: string, mode: 
   if (date > ctx.today) throw new KpiInputError(`date ${date} is after today (${ctx.today} in ${ctx.zone})`);
   if (mode === 'reconstruct' && date === ctx.today) throw new KpiInputError(`today (${date}) is live: only past days are reconstructed`);
   const frame = dayFrame(date, ctx.zone, ctx.now);
-  const yesterday = DateTime.fromISO(ctx.today, { zone: 'UTC' }).minus({ days: 1 }).toISODate()!;
+  const yesterday = dayBefore(ctx.today);
   const source = mode === 'freeze' && date >= yesterday ? 'snapshot' : 'reconstructed';
   const endOfDay = startOfDay(nextDay(date), ctx.zone);
   const pipelineIds: number[] = [0, ...(await db.map('SELECT id FROM amo.pipelines ORDER BY id', [], (r) => r.id as number))];
@@ -118,7 +123,7 @@ export async function backfillSnapshots(db: Db, config: Config, from: string, to
   const ctx = await loadKpiContext(db, config);
   parseDate(from, 'from');
   parseDate(to, 'to');
-  const yesterday = DateTime.fromISO(ctx.today, { zone: 'UTC' }).minus({ days: 1 }).toISODate()!;
+  const yesterday = dayBefore(ctx.today);
   const last = to > yesterday ? yesterday : to;
   if (last < from) return [];
   const have = new Set(
@@ -155,7 +160,7 @@ export async function backfillLoadedHistory(db: Db, config: Config, opts: Backfi
   );
   if (!oldest?.created_at) return null;
   const from = DateTime.fromJSDate(oldest.created_at, { zone: ctx.zone }).startOf('month').toISODate()!;
-  const to = DateTime.fromISO(ctx.today, { zone: ctx.zone }).minus({ days: 1 }).toISODate()!;
+  const to = dayBefore(ctx.today);
   if (to < from) return null;
   const done = await backfillSnapshots(db, config, from, to, opts);
   if (done.length) log().info({ from, to, days: done.length }, 'history back-filled (reconstructed days)');
