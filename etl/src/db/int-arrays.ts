@@ -1,0 +1,47 @@
+import { pgp } from './pgp';
+
+/** The type oid of int8[] (bigint[]). */
+export const INT8_ARRAY_OID = 1016;
+
+/**
+ * The text Postgres prints for a one-dimensional bigint[] (`{1,NULL,-3}`), read into numbers (as the int8 parser
+ * of pgp.ts does: exact up to 2^53). Only what array_out prints for int8 elements is accepted: no quotes, no
+ * spaces, no nested arrays; anything else is an error, not a guess.
+ */
+export function parseInt8Array(text: string): (number | null)[] {
+  const last = text.length - 1;
+  if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(last) !== 125 /* } */) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+  const out: (number | null)[] = [];
+  let i = 1;
+  while (i < last) {
+    let c = text.charCodeAt(i);
+    if (c === 78 /* N */ && text.startsWith('NULL', i)) {
+      out.push(null);
+      i += 4;
+    } else {
+      const negative = c === 45; /* - */
+      if (negative) c = text.charCodeAt(++i);
+      const start = i;
+      let v = 0;
+      while (c >= 48 && c <= 57) {
+        v = v * 10 + (c - 48);
+        c = text.charCodeAt(++i);
+      }
+      if (i === start) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+      out.push(negative ? -v : v);
+    }
+    if (i < last && text.charCodeAt(i++) !== 44 /* , */) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+  }
+  return out;
+}
+
+/**
+ * The driver's parsers with bigint[] read by parseInt8Array, for a query that packs a long list's numeric columns
+ * into one array per row: the driver then decodes two fields per row instead of eight, which measured faster on
+ * a 15 000-row list (each field is a separate string to decode and parse).
+ */
+export const int8ArrayTypes: typeof pgp.pg.types = {
+  ...pgp.pg.types,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_ARRAY_OID && format !== 'binary' ? parseInt8Array : pgp.pg.types.getTypeParser(oid, format)) as typeof pgp.pg.types.getTypeParser,
+};
