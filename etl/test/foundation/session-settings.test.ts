@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { openDatabase, pgp, type Database } from '../../src/db';
+import { closePool } from '../../src/db/close';
+import { GRAFANA_DB_ROLE } from '../../src/grafana/dbRole';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+
+/**
+ * A database the migrations could not alter (not its owner) keeps JIT and parallel workers on: the ETL's own
+ * sessions and the Grafana role's turn both off anyway (a KPI query with JIT took 470 ms instead of 29 at 1M leads).
+ */
+describe('KPI sessions run without JIT or parallel workers, whatever the database says', () => {
+  let t: TestDatabase;
+  let opened: Database;
+  const show = async (db: Database['db'], name: string) => (await db.one<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).v;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const { name } = await t.db.one<{ name: string }>('SELECT current_database() AS name');
+    // As if migration 0003 had not been allowed to alter the database.
+    await t.db.none('ALTER DATABASE $1:name SET jit = on', [name]);
+    await t.db.none('ALTER DATABASE $1:name SET max_parallel_workers_per_gather = 2', [name]);
+    opened = await openDatabase({ databaseUrl: t.url, dataDir: os.tmpdir() });
+  });
+  afterAll(async () => {
+    await opened?.close();
+    await t.drop();
+  });
+
+  it('a plain session gets the database settings; the ETL pool turns them off', async () => {
+    const plain = pgp({ connectionString: t.url, max: 1 });
+    try {
+      expect(await show(plain, 'jit')).toBe('on');
+      expect(await show(plain, 'max_parallel_workers_per_gather')).toBe('2');
+    } finally {
+      await closePool(plain);
+    }
+    // every connection of the pool, not only the first
+    const seen = await Promise.all(Array.from({ length: 4 }, () => opened.db.task((c) => Promise.all([show(c, 'jit'), show(c, 'max_parallel_workers_per_gather')]))));
+    expect(seen).toEqual(Array.from({ length: 4 }, () => ['off', '0']));
+  });
+
+  it("the Grafana role's sessions too (migration 0014: role settings win over the database's)", async () => {
+    const settings = await t.db.one<{ config: string[] | null }>(
+      `SELECT s.setconfig AS config FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+        WHERE r.rolname = $1 AND s.setdatabase = 0`,
+      [GRAFANA_DB_ROLE],
+    );
+    expect(settings.config).toEqual(expect.arrayContaining(['jit=off', 'max_parallel_workers_per_gather=0']));
+    const url = new URL(t.url);
+    url.username = GRAFANA_DB_ROLE;
+    const grafana = pgp({ connectionString: url.toString(), max: 1 });
+    try {
+      expect(await show(grafana, 'jit')).toBe('off');
+      expect(await show(grafana, 'max_parallel_workers_per_gather')).toBe('0');
+    } finally {
+      await closePool(grafana);
+    }
+  });
+});
