@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 describe('KPI sessions run without JIT or parallel workers, whatever the database says', () => {
   let t: TestDatabase;
   let opened: Database;
-  const show = async (db: Database['db'], name: string) => (await db.one<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).v;
+  const show = async (db: Pick<Database['db'], 'one'>, name: string) => (await db.one<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).v;
 
   beforeAll(async () => {
     t = await createTestDatabase();
