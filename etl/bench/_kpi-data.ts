@@ -36,16 +36,19 @@ async function fill(db: Tx, size: AccountSize): Promise<{ statusEvents: number; 
   const { leads: n, managers: m } = size;
   say(`generating ${n} leads, ${size.events} events, ${m} managers, ${size.snapshotDays} snapshot days`);
   await db.none(`SET synchronous_commit = off`);
+  // Names as a Russian agency's account has them: Cyrillic text makes every long JSON answer a two-byte string
+  // to serialize and encode (measured on a copy of the Latin-named account: the 15 700-row list ~10 % slower).
   await step('account, users, pipelines, plans', async () => {
-    await db.none(`INSERT INTO amo.account (id, name, currency, timezone, raw) VALUES (1, 'Bench agency', 'RUB', 'Europe/Moscow', '{}')`);
+    await db.none(`INSERT INTO amo.account (id, name, currency, timezone, raw) VALUES (1, 'Агентство (бенчмарк)', 'RUB', 'Europe/Moscow', '{}')`);
     await db.none(`INSERT INTO amo.users (id, name, is_active, raw)
-                   SELECT u, 'Manager ' || lpad(u::text, 3, '0'), u % 17 <> 0, '{}' FROM generate_series(1, $1) u`, [m]);
-    await db.none(`INSERT INTO amo.pipelines (id, name, sort, is_main) SELECT p, 'Pipeline ' || p, p, p = 1 FROM generate_series(1, $1) p`, [PIPELINES]);
+                   SELECT u, 'Менеджер ' || lpad(u::text, 3, '0'), u % 17 <> 0, '{}' FROM generate_series(1, $1) u`, [m]);
+    await db.none(`INSERT INTO amo.pipelines (id, name, sort, is_main) SELECT p, 'Воронка ' || p, p, p = 1 FROM generate_series(1, $1) p`, [PIPELINES]);
     await db.none(`INSERT INTO amo.statuses (pipeline_id, id, name, sort, type)
                    SELECT p, s.id, s.name, s.sort, s.type FROM generate_series(1, $1) p
-                   CROSS JOIN LATERAL (VALUES (p * 100 + 1, 'Incoming', 10, 1), (p * 100 + 2, 'New', 20, 0), (p * 100 + 3, 'Contacted', 30, 0),
-                     (p * 100 + 4, 'Proposal', 40, 0), (p * 100 + 5, 'Negotiation', 50, 0), (p * 100 + 6, 'Contract', 60, 0),
-                     (142, 'Won', 10000, 0), (143, 'Lost', 11000, 0)) s(id, name, sort, type)`, [PIPELINES]);
+                   CROSS JOIN LATERAL (VALUES (p * 100 + 1, 'Неразобранное', 10, 1), (p * 100 + 2, 'Новая заявка', 20, 0),
+                     (p * 100 + 3, 'Установлен контакт', 30, 0), (p * 100 + 4, 'Коммерческое предложение', 40, 0),
+                     (p * 100 + 5, 'Переговоры', 50, 0), (p * 100 + 6, 'Договор', 60, 0),
+                     (142, 'Успешно реализовано', 10000, 0), (143, 'Закрыто и не реализовано', 11000, 0)) s(id, name, sort, type)`, [PIPELINES]);
     await db.none(`INSERT INTO app.plans (month, manager_id, amount)
                    SELECT date_trunc('month', now() - make_interval(months => k))::date, u, 200000 + (u * 7919 % 20) * 50000
                      FROM generate_series(0, 36) k, generate_series(1, $1) u`, [m]);
@@ -54,7 +57,7 @@ async function fill(db: Tx, size: AccountSize): Promise<{ statusEvents: number; 
   await step('leads', () =>
     db.none(
       `INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_by, created_at, updated_at, closed_at, deleted_at)
-       SELECT i, 'Lead ' || i, 1000 + (i * 7919 % 400) * 500, 1 + i % $2, x.p,
+       SELECT i, 'Сделка №' || i, 1000 + (i * 7919 % 400) * 500, 1 + i % $2, x.p,
               CASE x.outcome WHEN 'won' THEN 142 WHEN 'lost' THEN 143 WHEN 'unsorted' THEN x.p * 100 + 1 ELSE x.p * 100 + 2 + i % 5 END,
               1 + i % $2, x.c, x.c, CASE WHEN x.outcome IN ('won', 'lost') THEN x.closed END,
               CASE WHEN x.r2 < 0.01 THEN now() END
