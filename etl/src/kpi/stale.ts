@@ -40,18 +40,22 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
   const [rows, names] = await Promise.all([
     db.any<{ n: (number | null)[]; lead_name: string | null }>(
       new pgp.ParameterizedQuery({
+        // The array and the instant are built only for the rows returned, after the sort and the limit: built for
+        // every candidate they took the TV's 50-row list from 22 to 30 ms (33 000 candidates at 1M leads).
         text: `SELECT ARRAY[s.lead_id, s.manager_id, s.pipeline_id, s.status_id, s.price, s.days_in_status,
                      -- epoch milliseconds, as a JS Date holds them: a number parses far faster than a timestamptz.
                      -- Truncated to whole milliseconds first so the float8 product rounds back exactly; extract()
                      -- would be exact too but computes in numeric, 2.5x slower (10 vs 4 ms over 37 000 open deals).
                      round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint] AS n,
                      s.lead_name
-                FROM kpi.stale_deals($1::timestamptz, $2, $3) s
-               WHERE ($4::bigint IS NULL OR s.manager_id = $4::bigint)
-                 AND ($5::bigint IS NULL OR s.pipeline_id = $5::bigint)
-                 AND ($6::bigint[] IS NULL OR s.manager_id = ANY($6::bigint[]))
-               ORDER BY s.days_in_status DESC, s.lead_id
-               LIMIT $7`,
+                FROM (SELECT d.* FROM kpi.stale_deals($1::timestamptz, $2, $3) d
+                       WHERE ($4::bigint IS NULL OR d.manager_id = $4::bigint)
+                         AND ($5::bigint IS NULL OR d.pipeline_id = $5::bigint)
+                         AND ($6::bigint[] IS NULL OR d.manager_id = ANY($6::bigint[]))
+                       ORDER BY d.days_in_status DESC, d.lead_id
+                       LIMIT $7) s
+               -- the subquery's order, kept without another sort
+               ORDER BY s.days_in_status DESC, s.lead_id`,
         values: [ctx.now.toISO(), ctx.zone, f.minDays, f.managerId, f.pipelineId, ctx.managers, f.limit ?? null],
         types: int8ArrayTypes,
       }),
