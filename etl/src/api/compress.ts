@@ -16,6 +16,24 @@ function jsonType(res: Response): string {
   return (res.get('Content-Type') as string | undefined) ?? 'application/json; charset=utf-8';
 }
 
+/**
+ * A JSON answer encoded once, for identical concurrent reads to share (routes.ts `shared`): fifty TVs asking for
+ * the same board get one computation and one serialization, not fifty. res.json sends it as it is.
+ */
+export class EncodedJson {
+  constructor(readonly bytes: Buffer) {}
+
+  /** Only compressLargeJson's res.json knows it; any other serializer would send the Buffer's fields. */
+  toJSON(): never {
+    throw new Error('an EncodedJson is sent by the res.json of compressLargeJson()');
+  }
+}
+
+/** JSON.stringify(undefined) is undefined: an empty body, as express sends. */
+export function encodeJson(body: unknown): EncodedJson {
+  return new EncodedJson(Buffer.from(JSON.stringify(body) ?? ''));
+}
+
 function sendJsonBytes(res: Response, bytes: Buffer): void {
   res.set('Content-Type', jsonType(res)).send(bytes);
 }
@@ -30,9 +48,8 @@ export function compressLargeJson(): RequestHandler {
     res.vary('Accept-Encoding');
     res.json = (body: unknown) => {
       // Encoded to UTF-8 once: given the string, the size check, express's Content-Length and node's write would
-      // each walk it (three passes over a 4.6 MB list). JSON.stringify(undefined) is undefined: an empty body, as
-      // express sends.
-      const bytes = Buffer.from(JSON.stringify(body) ?? '');
+      // each walk it (three passes over a 4.6 MB list).
+      const { bytes } = body instanceof EncodedJson ? body : encodeJson(body);
       const encoding = bytes.byteLength >= COMPRESS_MIN_BYTES ? req.acceptsEncodings('br', 'gzip', 'identity') : 'identity';
       if (encoding !== 'br' && encoding !== 'gzip') {
         sendJsonBytes(res, bytes);

@@ -11,7 +11,7 @@ import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
-import { compressLargeJson } from './compress';
+import { compressLargeJson, encodeJson } from './compress';
 import { editor } from './editor';
 import { dateParam, idParam, jsonBody, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
@@ -67,8 +67,8 @@ export function apiRouter(config: Config, db: Db): Router {
   const anyToken = requireBearer([config.apiToken, config.adminToken], ADMIN_NEEDED);
   const ctxOf = () => loadKpiContext(db, config);
   const flights = new SingleFlight();
-  /** Shares one computation among identical concurrent reads (same path and query string). */
-  const shared = <T>(req: Request, compute: () => Promise<T>) => flights.run(req.originalUrl, compute);
+  /** Shares one computation and its encoded JSON among identical concurrent reads (same path and query string). */
+  const shared = (req: Request, compute: () => Promise<unknown>) => flights.run(req.originalUrl, async () => encodeJson(await compute()));
   // Before the routes: express decodes a route's path parameters while matching it, so a token checked only
   // by the route would come after a 400 for a malformed percent-escape (KPI.md: no token is 401, first).
   // Either token passes here; plan edits check for the admin token on their route as well.

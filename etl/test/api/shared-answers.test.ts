@@ -1,0 +1,40 @@
+import { EncodedJson, encodeJson } from '../../src/api/compress';
+import { useSeededAccount } from '../kpi/http';
+
+describe('KPI API: identical concurrent reads share one computation and one serialization', () => {
+  const { api } = useSeededAccount({ api: true });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('ten concurrent requests for one list: identical answers, serialized fewer than ten times', async () => {
+    const path = '/api/v1/kpi/stale-deals?minDays=0';
+    const alone = await api.get(path);
+    expect(alone.status).toBe(200);
+    expect(alone.json.rows.length).toBeGreaterThan(0);
+
+    const stringify = jest.spyOn(JSON, 'stringify');
+    const answers = await Promise.all(Array.from({ length: 10 }, () => api.get(path)));
+    // The stuck-deal answer is the only object with asOf and rows that the server serializes here.
+    const serialized = stringify.mock.calls.filter(([v]) => typeof v === 'object' && v !== null && 'asOf' in v && 'rows' in v).length;
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    expect(answers[0]!.json.rows).toEqual(alone.json.rows);
+    // One per computation, and the computations overlapped (the old code serialized once per request: 10).
+    expect(serialized).toBeGreaterThanOrEqual(1);
+    expect(serialized).toBeLessThan(10);
+  });
+
+  it('different queries do not share', async () => {
+    const [all, top] = await Promise.all([api.get('/api/v1/kpi/stale-deals'), api.get('/api/v1/kpi/stale-deals?limit=1')]);
+    expect(top.json.rows).toEqual(all.json.rows.slice(0, 1));
+    expect(all.json.rows.length).toBeGreaterThan(1);
+  });
+
+  it('an encoded answer refuses any serializer but the API’s own', () => {
+    const e = encodeJson({ a: 'ж' });
+    expect(e).toBeInstanceOf(EncodedJson);
+    expect(e.bytes.toString('utf8')).toBe('{"a":"ж"}');
+    expect(() => JSON.stringify(e)).toThrow(/compressLargeJson/);
+    expect(encodeJson(undefined).bytes.byteLength).toBe(0);
+  });
+});
