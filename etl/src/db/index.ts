@@ -21,7 +21,7 @@ export interface Database {
  * with JIT on a KPI query pays for compiling (measured at 1M leads: the activity board 29 -> 470 ms). Parallel
  * workers cost more to start than these index-driven queries save.
  */
-export const KPI_SESSION_OPTIONS = '-c jit=off -c max_parallel_workers_per_gather=0';
+const KPI_SESSION_OPTIONS = '-c jit=off -c max_parallel_workers_per_gather=0';
 
 /** DATABASE_URL when set (checked with one connection first); otherwise the embedded Postgres in `<AMOKPI_DATA_DIR>/pg`. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {

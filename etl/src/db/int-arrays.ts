@@ -30,7 +30,8 @@ export function parseInt8Array(text: string): (number | null)[] {
       if (i === start) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
       out.push(negative ? -v : v);
     }
-    if (i < last && text.charCodeAt(i++) !== 44 /* , */) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+    // a comma between elements only: not after the last one
+    if (i < last && (text.charCodeAt(i++) !== 44 /* , */ || i === last)) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
   }
   return out;
 }

@@ -39,7 +39,7 @@ describe('bigint[] read by parseInt8Array', () => {
   });
 
   it('refuses text that array_out would not print for bigint[]', () => {
-    for (const bad of ['', '1,2', '{1,2', '{"1"}', '{1, 2}', '{{1},{2}}', '{-}', '{1;2}', '{NUL}', '{1.5}']) {
+    for (const bad of ['', '1,2', '{1,2', '{"1"}', '{1, 2}', '{{1},{2}}', '{-}', '{1;2}', '{NUL}', '{1.5}', '{1,}', '{,1}']) {
       expect(() => parseInt8Array(bad)).toThrow(/not a bigint\[\] text/);
     }
   });
