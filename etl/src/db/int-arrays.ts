@@ -1,7 +1,7 @@
 import { pgp } from './pgp';
 
 /** The type oid of int8[] (bigint[]). */
-export const INT8_ARRAY_OID = 1016;
+const INT8_ARRAY_OID = 1016;
 
 /**
  * The text Postgres prints for a one-dimensional bigint[] (`{1,NULL,-3}`), read into numbers (as the int8 parser
@@ -9,8 +9,9 @@ export const INT8_ARRAY_OID = 1016;
  * spaces, no nested arrays; anything else is an error, not a guess.
  */
 export function parseInt8Array(text: string): (number | null)[] {
+  const refused = () => new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
   const last = text.length - 1;
-  if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(last) !== 125 /* } */) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+  if (text.charCodeAt(0) !== 123 /* { */ || text.charCodeAt(last) !== 125 /* } */) throw refused();
   const out: (number | null)[] = [];
   let i = 1;
   while (i < last) {
@@ -27,11 +28,11 @@ export function parseInt8Array(text: string): (number | null)[] {
         v = v * 10 + (c - 48);
         c = text.charCodeAt(++i);
       }
-      if (i === start) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+      if (i === start) throw refused();
       out.push(negative ? -v : v);
     }
     // a comma between elements only: not after the last one
-    if (i < last && (text.charCodeAt(i++) !== 44 /* , */ || i === last)) throw new Error(`not a bigint[] text: ${text.slice(0, 40)}`);
+    if (i < last && (text.charCodeAt(i++) !== 44 /* , */ || i === last)) throw refused();
   }
   return out;
 }

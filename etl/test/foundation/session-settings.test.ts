@@ -12,6 +12,17 @@ describe('KPI sessions run without JIT or parallel workers, whatever the databas
   let t: TestDatabase;
   let opened: Database;
   const show = async (db: Pick<Database['db'], 'one'>, name: string) => (await db.one<{ v: string }>(`SELECT current_setting($1) AS v`, [name])).v;
+  /** [jit, max_parallel_workers_per_gather] as a session sees them. */
+  const settings = (db: Pick<Database['db'], 'one'>) => Promise.all([show(db, 'jit'), show(db, 'max_parallel_workers_per_gather')]);
+  /** The same, in a session of its own on url (a one-connection pool, closed after). */
+  const settingsAt = async (url: string) => {
+    const own = pgp({ connectionString: url, max: 1 });
+    try {
+      return await settings(own);
+    } finally {
+      await closePool(own);
+    }
+  };
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -27,15 +38,9 @@ describe('KPI sessions run without JIT or parallel workers, whatever the databas
   });
 
   it('a plain session gets the database settings; the ETL pool turns them off', async () => {
-    const plain = pgp({ connectionString: t.url, max: 1 });
-    try {
-      expect(await show(plain, 'jit')).toBe('on');
-      expect(await show(plain, 'max_parallel_workers_per_gather')).toBe('2');
-    } finally {
-      await closePool(plain);
-    }
+    expect(await settingsAt(t.url)).toEqual(['on', '2']);
     // every connection of the pool, not only the first
-    const seen = await Promise.all(Array.from({ length: 4 }, () => opened.db.task((c) => Promise.all([show(c, 'jit'), show(c, 'max_parallel_workers_per_gather')]))));
+    const seen = await Promise.all(Array.from({ length: 4 }, () => opened.db.task(settings)));
     expect(seen).toEqual(Array.from({ length: 4 }, () => ['off', '0']));
   });
 
@@ -48,12 +53,6 @@ describe('KPI sessions run without JIT or parallel workers, whatever the databas
     expect(settings.config).toEqual(expect.arrayContaining(['jit=off', 'max_parallel_workers_per_gather=0']));
     const url = new URL(t.url);
     url.username = GRAFANA_DB_ROLE;
-    const grafana = pgp({ connectionString: url.toString(), max: 1 });
-    try {
-      expect(await show(grafana, 'jit')).toBe('off');
-      expect(await show(grafana, 'max_parallel_workers_per_gather')).toBe('0');
-    } finally {
-      await closePool(grafana);
-    }
+    expect(await settingsAt(url.toString())).toEqual(['off', '0']);
   });
 });
