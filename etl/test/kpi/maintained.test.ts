@@ -1,4 +1,8 @@
-import { ANNA, BORIS, DINA } from './fixture';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../../src/db';
+import { MIGRATIONS_DIR } from '../../src/db/migrate';
+import { ANNA, BORIS, CARL, DINA } from './fixture';
 import { useSeededAccount } from './http';
 
 /**
@@ -207,12 +211,94 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(await kept(null)).toEqual(await overView(null));
   });
 
+  // kpi.won_deals (the live board's wins, migration 0016) must equal its definition after every kind of write.
+  const wonDeals = () => t.db.any('SELECT * FROM kpi.won_deals ORDER BY lead_id');
+  const wonNow = () => t.db.any('SELECT * FROM kpi.won_leads_now() ORDER BY lead_id');
+  const wonLead = (id: number, user: number, status: number, closed: string, price = 3000, deleted: string | null = null) =>
+    `(${id}, 'Deal ${id}', ${price}, ${user}, 10, ${status}, '2026-10-01T10:00:00+03:00', now(), '${closed}', ${deleted === null ? 'NULL' : `'${deleted}'`})`;
+  const upsertWonLeads = (rows: string[]) =>
+    t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, closed_at, deleted_at) VALUES ${rows.join(', ')}
+               ON CONFLICT (id) DO UPDATE SET price = EXCLUDED.price, responsible_user_id = EXCLUDED.responsible_user_id, status_id = EXCLUDED.status_id,
+                 closed_at = EXCLUDED.closed_at, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at`);
+  const wonRow = async (id: number) => (await wonDeals()).find((r) => r.lead_id === id);
+
+  it('won deals equal a recomputation after leads and status events change', async () => {
+    const before = await wonDeals();
+    // The seed's wins: with a transition into 142 (lead 1), without any status event (lead 9), deleted (7) never.
+    expect(before.find((r) => r.lead_id === 1)).toMatchObject({ manager_id: ANNA, price: 100000, won_at: new Date('2026-10-31T21:30:00Z') });
+    expect(before.map((r) => r.lead_id)).toContain(9);
+    expect(before.map((r) => r.lead_id)).not.toContain(7);
+    expect(before).toEqual(await wonNow());
+    // A lead won without a status event: its win time is closed_at.
+    await upsertWonLeads([wonLead(971, ANNA, 142, '2026-11-20T10:00:00Z'), wonLead(972, BORIS, 1003, '2026-11-20T10:00:00Z')]);
+    expect(await wonRow(971)).toMatchObject({ won_at: new Date('2026-11-20T10:00:00Z'), price: 3000 });
+    expect(await wonRow(972)).toBeUndefined();
+    expect(await wonDeals()).toEqual(await wonNow());
+    // Its transition into 142 arrives: the event's instant wins; the other lead is won by an event the lead list
+    // has not caught up with (the history decides).
+    await upsertEvents([status('w1', 971, '2026-11-18T10:00:00Z', 142), status('w2', 972, '2026-11-19T10:00:00Z', 142)]);
+    expect(await wonRow(971)).toMatchObject({ won_at: new Date('2026-11-18T10:00:00Z') });
+    expect(await wonRow(972)).toMatchObject({ manager_id: BORIS, won_at: new Date('2026-11-19T10:00:00Z') });
+    expect(await wonDeals()).toEqual(await wonNow());
+    // Reopened (a later event out of 142), then that event deleted; reassigned and repriced.
+    await upsertEvents([status('w3', 971, '2026-11-21T10:00:00Z', 1003)]);
+    expect(await wonRow(971)).toBeUndefined();
+    expect(await wonDeals()).toEqual(await wonNow());
+    await t.db.none(`DELETE FROM amo.events WHERE id = 'w3'`);
+    await upsertWonLeads([wonLead(971, BORIS, 142, '2026-11-20T10:00:00Z', 8000)]);
+    expect(await wonRow(971)).toMatchObject({ manager_id: BORIS, price: 8000, won_at: new Date('2026-11-18T10:00:00Z') });
+    expect(await wonDeals()).toEqual(await wonNow());
+    // Trashed and hard-deleted leads leave.
+    await upsertWonLeads([wonLead(971, BORIS, 142, '2026-11-20T10:00:00Z', 8000, '2026-11-25T10:00:00Z')]);
+    await t.db.none('DELETE FROM amo.leads WHERE id = 972');
+    expect(await wonRow(971)).toBeUndefined();
+    expect(await wonRow(972)).toBeUndefined();
+    expect(await wonDeals()).toEqual(await wonNow());
+  });
+
+  it('won and in-progress leads read from the kept tables equal the definitions before migration 0016', async () => {
+    const down = fs.readFileSync(path.join(MIGRATIONS_DIR, '0016_won_deals.sql'), 'utf8').split('-- Down Migration')[1]!;
+    // One after another: the rolled-back reading shares one connection.
+    const queries = async (c: { any: Db['any'] }) => {
+      const out = [];
+      // now: no status event after it (the kept tables answer); Nov 10: later events exist (the history answers)
+      for (const p of [null, 10]) out.push(await c.any('SELECT * FROM kpi.won_leads($1, $2, $3::bigint) ORDER BY lead_id', ['2026-10-01T00:00:00Z', '2027-01-01T00:00:00Z', p]));
+      out.push(await c.any('SELECT * FROM kpi.won_leads($1, $2) ORDER BY lead_id', ['2026-11-01T00:00:00Z', '2026-11-10T00:00:00Z']));
+      for (const p of [null, 20]) out.push(await c.any('SELECT * FROM kpi.in_progress_leads($1, $2::bigint) ORDER BY lead_id', ['2027-01-01T00:00:00Z', p]));
+      out.push(await c.any('SELECT * FROM kpi.in_progress_leads($1) ORDER BY lead_id', ['2026-11-10T00:00:00Z']));
+      return out;
+    };
+    // Created after Nov 10, open, no status event: in progress now, not on Nov 10.
+    await t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at)
+                     VALUES (981, 'Deal 981', 700, ${CARL}, 10, 1003, '2026-11-15T10:00:00Z', now())`);
+    const kept = await queries(t.db);
+    expect(kept[3]!.map((r) => r.lead_id)).toContain(981);
+    expect(kept[5]!.map((r) => r.lead_id)).not.toContain(981);
+    expect(kept[0]!.length).toBeGreaterThan(2);
+    expect(kept[3]!.length).toBeGreaterThan(2);
+    // The definitions 0016 replaced, as its down block restores them, in a transaction that is rolled back.
+    const before = await t.db.task(async (c) => {
+      await c.none('BEGIN');
+      try {
+        await c.none(down);
+        expect(await c.oneOrNone(`SELECT to_regclass('kpi.won_deals') AS t`)).toEqual({ t: null });
+        return await queries(c);
+      } finally {
+        await c.none('ROLLBACK');
+      }
+    });
+    expect(kept).toEqual(before);
+  });
+
   it('a reload (TRUNCATE) of the sources leaves the kept table consistent', async () => {
     await t.db.none('TRUNCATE amo.events');
     expect(await openDeals()).toEqual(await recomputed());
+    expect(await wonDeals()).toEqual(await wonNow());
+    expect((await wonDeals()).length).toBeGreaterThan(0);
     expect((await openDeals()).length).toBeGreaterThan(0);
     await t.db.none('TRUNCATE amo.leads');
     expect(await openDeals()).toEqual([]);
+    expect(await wonDeals()).toEqual([]);
   });
 });
 
