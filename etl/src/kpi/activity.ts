@@ -1,6 +1,7 @@
+import { DateTime } from 'luxon';
 import type { Db } from '../db';
 import type { KpiContext } from './context';
-import { userNames } from './names';
+import { daysInclusive } from './time';
 
 export interface ActivityRow {
   date: string;
@@ -24,43 +25,56 @@ export interface Activity {
 export async function activity(db: Db, ctx: KpiContext, from: string, to: string, managerId: number | null): Promise<Activity> {
   // Keeps the per-day activity cells in this zone (a no-op unless the zone changed; then a one-off rebuild).
   await db.one('SELECT kpi.use_activity_zone($1)', [ctx.zone]);
-  // 6 000 rows for a month of 200 managers: names from a lookup fetched meanwhile, one string per manager.
-  const [rows, names] = await Promise.all([
-    db.any(
-      `WITH a AS (SELECT * FROM kpi.activity($(from)::date, $(to)::date, $(zone))),
-       m AS (
+  // Postgres returns the board's managers (ranked by name in its collation, with the name) and the cells that hold
+  // something; the days x managers grid with its zeros is laid out here. Built in SQL (a cross join, a merge join
+  // and a sort of 6 000 rows for a month of 200 managers) the query took 18 ms at 1M leads, against 8 ms for this.
+  const rows = await db.any<{ day: number | null; k: number; manager_id: number; manager_name: string | null; call_minutes: number; messages: number; activity_minutes: number }>(
+    `WITH a AS MATERIALIZED (SELECT * FROM kpi.activity($(from)::date, $(to)::date, $(zone))),
+     mm AS (
+       SELECT m.manager_id FROM (
          SELECT manager_id FROM a
          UNION
          SELECT manager_id FROM app.plans WHERE month BETWEEN date_trunc('month', $(from)::date)::date AND $(to)::date
-       ),
-       mm AS (
-         SELECT manager_id FROM m
-          WHERE ($(managers)::bigint[] IS NULL OR manager_id = ANY($(managers)::bigint[]))
-            AND ($(managerId)::bigint IS NULL OR manager_id = $(managerId)::bigint)
-       ),
-       d AS (SELECT generate_series($(from)::date, $(to)::date, interval '1 day')::date AS day)
-       SELECT to_char(d.day, 'YYYY-MM-DD') AS date, mm.manager_id,
-              round(coalesce(a.call_seconds, 0) / 60.0, 1)::float8 AS call_minutes,
-              coalesce(a.messages, 0) AS messages,
-              round(coalesce(a.call_seconds, 0) / 60.0 + coalesce(a.messages, 0) * $(weight)::numeric, 1)::float8 AS activity_minutes
-         FROM d CROSS JOIN mm
-         LEFT JOIN a ON a.day = d.day AND a.manager_id = mm.manager_id
-         LEFT JOIN amo.users u ON u.id = mm.manager_id
-        ORDER BY d.day, u.name NULLS LAST, mm.manager_id`,
-      { from, to, zone: ctx.zone, managers: ctx.managers, managerId, weight: String(ctx.messageMinutes) },
-    ),
-    userNames(db),
-  ]);
-  return {
-    timezone: ctx.zone,
-    messageMinutes: ctx.messageMinutes,
-    rows: rows.map((r) => ({
-      date: r.date,
-      managerId: r.manager_id,
-      managerName: names.get(r.manager_id) ?? null,
-      callMinutes: r.call_minutes,
-      messages: r.messages,
-      activityMinutes: r.activity_minutes,
-    })),
-  };
+       ) m
+        WHERE ($(managers)::bigint[] IS NULL OR m.manager_id = ANY($(managers)::bigint[]))
+          AND ($(managerId)::bigint IS NULL OR m.manager_id = $(managerId)::bigint)
+     )
+     SELECT NULL::int AS day, row_number() OVER (ORDER BY u.name NULLS LAST, mm.manager_id)::int AS k, mm.manager_id,
+            u.name AS manager_name, NULL::float8 AS call_minutes, NULL::int AS messages, NULL::float8 AS activity_minutes
+       FROM mm LEFT JOIN amo.users u ON u.id = mm.manager_id
+     UNION ALL
+     SELECT a.day - $(from)::date, NULL, a.manager_id, NULL,
+            round(a.call_seconds / 60.0, 1)::float8,
+            a.messages,
+            round(a.call_seconds / 60.0 + a.messages * $(weight)::numeric, 1)::float8
+       FROM a WHERE a.manager_id IN (SELECT manager_id FROM mm)`,
+    { from, to, zone: ctx.zone, managers: ctx.managers, managerId, weight: String(ctx.messageMinutes) },
+  );
+  const managers = rows.filter((r) => r.day === null).sort((x, y) => x.k - y.k);
+  const column = new Map(managers.map((m, i) => [m.manager_id, i]));
+  const days = daysFrom(from, to);
+  const cells: (typeof rows)[number][] = new Array(days.length * managers.length);
+  for (const r of rows) if (r.day !== null) cells[r.day * managers.length + column.get(r.manager_id)!] = r;
+  const out: ActivityRow[] = new Array(cells.length);
+  for (let d = 0; d < days.length; d++) {
+    for (let m = 0; m < managers.length; m++) {
+      const i = d * managers.length + m;
+      const c = cells[i];
+      out[i] = {
+        date: days[d]!,
+        managerId: managers[m]!.manager_id,
+        managerName: managers[m]!.manager_name,
+        callMinutes: c ? c.call_minutes : 0,
+        messages: c ? c.messages : 0,
+        activityMinutes: c ? c.activity_minutes : 0,
+      };
+    }
+  }
+  return { timezone: ctx.zone, messageMinutes: ctx.messageMinutes, rows: out };
+}
+
+/** The dates from..to inclusive (YYYY-MM-DD). */
+function daysFrom(from: string, to: string): string[] {
+  const start = DateTime.fromISO(from, { zone: 'UTC' });
+  return Array.from({ length: daysInclusive(from, to) }, (_, i) => start.plus({ days: i }).toISODate()!);
 }
