@@ -37,4 +37,18 @@ describe('KPI API: identical concurrent reads share one computation and one seri
     expect(() => JSON.stringify(e)).toThrow(/compressLargeJson/);
     expect(encodeJson(undefined).bytes.byteLength).toBe(0);
   });
+
+  it('encodes exactly the UTF-8 of the JSON text, whatever the characters', () => {
+    const samples: unknown[] = [
+      {}, '', 'plain ascii', { name: 'Менеджер Иванова', n: 1.5 }, ['€', 'ü', '漢字'],
+      // a surrogate pair is 2 UTF-16 units and 4 bytes; a lone surrogate is escaped by JSON.stringify
+      { emoji: '👍🏽 сделка', lone: '\ud800x', nul: '\u0000' }, 'я'.repeat(50_000),
+    ];
+    for (const v of samples) {
+      const bytes = encodeJson(v).bytes;
+      expect(bytes.equals(Buffer.from(JSON.stringify(v)))).toBe(true);
+      expect(bytes.byteLength).toBe(Buffer.byteLength(JSON.stringify(v)));
+      expect(JSON.parse(bytes.toString('utf8'))).toEqual(v);
+    }
+  });
 });
