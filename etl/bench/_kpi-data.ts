@@ -97,7 +97,7 @@ async function fill(db: Tx, size: AccountSize): Promise<{ statusEvents: number; 
   );
   await step('per-lead status summary (kpi.rebuild_lead_status_last)', () => db.one('SELECT kpi.rebuild_lead_status_last()'));
   await db.none('ALTER TABLE amo.events ENABLE TRIGGER events_status_last_ins');
-  await step('open deals and their stage entry (kpi.refresh_open_deals)', () => db.one('SELECT kpi.refresh_open_deals()'));
+  await step('open and won deals (kpi.refresh_open_deals)', () => db.one('SELECT kpi.refresh_open_deals()'));
   await db.none('ALTER TABLE amo.events ENABLE TRIGGER events_status_since_ins');
   const statusEvents = (await db.one(`SELECT count(*)::int AS n FROM amo.events`)).n as number;
   const messages = Math.max(size.events - statusEvents, 0);

@@ -86,6 +86,8 @@ END
 $$;
 
 SELECT kpi.refresh_won_deals();
+-- Statistics now, not at autovacuum's next pass: the board's first plans read this table.
+ANALYZE kpi.won_deals;
 
 -- 0012's definition; the rows of its first three branches now come from kpi.won_deals.
 CREATE OR REPLACE FUNCTION kpi.won_leads(p_from timestamptz, p_to timestamptz, p_pipeline bigint DEFAULT NULL)
