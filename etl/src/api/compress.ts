@@ -32,59 +32,20 @@ export class EncodedJson {
 const utf8 = new TextEncoder();
 
 /**
- * UTF-8 bytes of a text, a view into a buffer sized for the worst case (3 bytes per UTF-16 unit). Cyrillic names
- * make every answer a two-byte string, which Buffer.from encodes at half the speed of TextEncoder.encodeInto: a
- * 3.5M-character stuck-deal list 4.3 -> 2.5 ms, a month of activity 1.1 -> 0.5 ms.
+ * UTF-8 bytes of a text. Cyrillic names make every answer a two-byte string, which Buffer.from encodes at half the
+ * speed of TextEncoder.encodeInto into a buffer sized for the worst case (3 bytes per UTF-16 unit): a 3.5M-character
+ * stuck-deal list 4.3 -> 2.5 ms, a month of activity 1.1 -> 0.5 ms. The bytes are then copied out, so an answer
+ * does not hold three times its size while it is sent.
  */
-function utf8View(text: string): Buffer {
+function utf8Bytes(text: string): Buffer {
   const room = Buffer.allocUnsafe(text.length * 3);
   const { written } = utf8.encodeInto(text, room);
-  return room.subarray(0, written);
-}
-
-/** Lists at least this long are serialized in calls of ROWS_PER_CALL rows (see jsonBytes). */
-const LONG_LIST = 2000;
-const ROWS_PER_CALL = 200;
-const EMPTY_ROWS = '"rows":[]';
-
-/** The rows of a long list answer: a plain object with a `rows` array (every KPI list is one); else null. */
-function longRows(body: unknown): unknown[] | null {
-  if (typeof body !== 'object' || body === null || Object.getPrototypeOf(body) !== Object.prototype) return null;
-  if ('toJSON' in body || !Object.prototype.hasOwnProperty.call(body, 'rows')) return null;
-  const rows = (body as { rows: unknown }).rows;
-  return Array.isArray(rows) && rows.length >= LONG_LIST ? rows : null;
-}
-
-/**
- * The UTF-8 bytes of JSON.stringify(body), byte for byte. A long list is stringified ROWS_PER_CALL rows at a time:
- * one call over 16 000 rows builds a 10 MB two-byte string in V8's large-object space, which only a full
- * collection frees, while strings of 200 rows die young. Shaping and encoding 16 000 Cyrillic rows, alternating:
- * 35-37 -> 30-31 ms p50, 46-57 -> 43-47 ms p95. The rows are spliced where `"rows":[]` stands in the answer
- * stringified without them, which must be exactly one place (a string value cannot hold it unescaped).
- */
-function jsonBytes(body: unknown): Buffer {
-  const rows = longRows(body);
-  if (rows) {
-    const envelope = JSON.stringify({ ...(body as object), rows: [] });
-    const at = envelope.indexOf(EMPTY_ROWS);
-    if (at >= 0 && at === envelope.lastIndexOf(EMPTY_ROWS)) {
-      const open = at + EMPTY_ROWS.length - 1; // just after the '['
-      const parts = [utf8View(envelope.slice(0, open))];
-      for (let i = 0; i < rows.length; i += ROWS_PER_CALL) {
-        const chunk = JSON.stringify(rows.slice(i, i + ROWS_PER_CALL)).slice(1, -1);
-        parts.push(utf8View(i === 0 ? chunk : `,${chunk}`));
-      }
-      parts.push(utf8View(envelope.slice(open)));
-      return Buffer.concat(parts);
-    }
-  }
-  // Copied out of the worst-case room, so an answer does not hold three times its size while it is sent.
-  return Buffer.from(utf8View(JSON.stringify(body) ?? ''));
+  return Buffer.from(room.subarray(0, written));
 }
 
 /** JSON.stringify(undefined) is undefined: an empty body, as express sends. */
 export function encodeJson(body: unknown): EncodedJson {
-  return new EncodedJson(jsonBytes(body));
+  return new EncodedJson(utf8Bytes(JSON.stringify(body) ?? ''));
 }
 
 function sendJsonBytes(res: Response, bytes: Buffer): void {

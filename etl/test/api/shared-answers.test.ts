@@ -44,28 +44,11 @@ describe('KPI API: identical concurrent reads share one computation and one seri
       // a surrogate pair is 2 UTF-16 units and 4 bytes; a lone surrogate is escaped by JSON.stringify
       { emoji: '👍🏽 сделка', lone: '\ud800x', nul: '\u0000' }, 'я'.repeat(50_000),
     ];
-    // Long lists ({…, rows}: serialized a few hundred rows at a time) with everything JSON.stringify treats specially.
-    const row = (i: number) => ({
-      leadId: i, leadName: i % 3 ? `Сделка ${i} "rows":[] \\` : null, when: new Date(Date.UTC(2026, 10, 1, 0, 0, i)),
-      skip: undefined, nested: { rows: [] as number[], list: [i, 'ж', null] }, n: i / 7,
-    });
-    const long = Array.from({ length: 4321 }, (_, i) => row(i));
-    class Answer {
-      constructor(readonly rows: unknown[]) {}
-    }
-    samples.push(
-      { asOf: '2026-11-28T00:10:00+03:00', rows: long },
-      // an empty "rows" besides the list, before or after it: stringified whole
-      { before: { rows: [] }, rows: long }, { rows: long, after: { rows: [] }, tail: 'x' },
-      { rows: [...long, undefined, () => 1], zone: 'Europe/Moscow' },
-      { head: 1, rows: long.slice(0, 2000) }, { rows: long.slice(0, 1999) }, { rows: [] },
-      new Answer(long), { rows: long, toJSON: () => 'custom' },
-    );
     for (const v of samples) {
       const bytes = encodeJson(v).bytes;
       expect(bytes.equals(Buffer.from(JSON.stringify(v)))).toBe(true);
       expect(bytes.byteLength).toBe(Buffer.byteLength(JSON.stringify(v)));
-      expect(JSON.parse(bytes.toString('utf8'))).toEqual(JSON.parse(JSON.stringify(v) ?? 'null'));
+      expect(JSON.parse(bytes.toString('utf8'))).toEqual(v);
     }
   });
 });
