@@ -10,11 +10,12 @@
 -- The one definition of "won now" with its win time, as 0012's kpi.won_leads reads it when no status event lies
 -- after the period: a status summary in 142 (win time: the last transition into 142, else closed_at), or no
 -- summary at all and the lead row in 142 (closed_at). Deleted leads are never won. Callers that want some leads
--- filter on lead_id outside: the planner pushes that into both branches (an index probe per lead).
+-- filter on lead_id outside: the planner pushes that into both branches (an index probe per lead; the first
+-- branch names the summary's lead_id, so it probes the summary and reads the lead only when it is won).
 CREATE FUNCTION kpi.won_leads_now()
 RETURNS TABLE (lead_id bigint, manager_id bigint, price bigint, pipeline_id bigint, won_at timestamptz, created_at timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT l.id, l.responsible_user_id, l.price, s.pipeline_id, coalesce(s.won_at, l.closed_at), l.created_at
+  SELECT s.lead_id, l.responsible_user_id, l.price, s.pipeline_id, coalesce(s.won_at, l.closed_at), l.created_at
     FROM kpi.lead_status_last s
     JOIN amo.leads l ON l.id = s.lead_id AND l.deleted_at IS NULL
    WHERE s.status_id = 142
