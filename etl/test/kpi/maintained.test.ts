@@ -83,7 +83,7 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(await kept()).toEqual(await fromHistory());
     await t.db.none(`DELETE FROM amo.notes WHERE entity_type = 'contacts' AND id = 803`);
     expect(await kept()).toEqual(await fromHistory());
-    // Another call on a day that already has Anna's cell: the cell grows in place.
+    // Another call on a day that already has Anna's cell: the cell grows.
     const annaOn19 = async () => (await kept()).find((r) => r.manager_id === ANNA && r.day.getTime() === new Date('2026-11-19T00:00:00Z').getTime());
     const before19 = Number((await annaOn19())!.call_seconds);
     await upsertNotes([note('leads', 805, ANNA, '2026-11-19T15:00:00+03:00', 120, null)]);
