@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
 import type { Db } from '../db';
 import type { KpiContext } from './context';
-import { daysInclusive } from './time';
+import { datesFrom } from './time';
 
 export interface ActivityRow {
   date: string;
@@ -52,7 +51,7 @@ export async function activity(db: Db, ctx: KpiContext, from: string, to: string
   );
   const managers = rows.filter((r) => r.day === null).sort((x, y) => x.k - y.k);
   const column = new Map(managers.map((m, i) => [m.manager_id, i]));
-  const days = daysFrom(from, to);
+  const days = datesFrom(from, to);
   const cells: (typeof rows)[number][] = new Array(days.length * managers.length);
   for (const r of rows) if (r.day !== null) cells[r.day * managers.length + column.get(r.manager_id)!] = r;
   const out: ActivityRow[] = new Array(cells.length);
@@ -71,10 +70,4 @@ export async function activity(db: Db, ctx: KpiContext, from: string, to: string
     }
   }
   return { timezone: ctx.zone, messageMinutes: ctx.messageMinutes, rows: out };
-}
-
-/** The dates from..to inclusive (YYYY-MM-DD). */
-function daysFrom(from: string, to: string): string[] {
-  const start = DateTime.fromISO(from, { zone: 'UTC' });
-  return Array.from({ length: daysInclusive(from, to) }, (_, i) => start.plus({ days: i }).toISODate()!);
 }

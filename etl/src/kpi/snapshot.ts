@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { log } from '../log';
 import { loadKpiContext, type KpiContext } from './context';
 import { liveFiguresSql } from './figures';
-import { dayFrame, formatInstant, KpiInputError, parseDate, startOfDay } from './time';
+import { datesFrom, dayFrame, formatInstant, KpiInputError, parseDate, startOfDay } from './time';
 
 export interface SnapshotResult {
   date: string;
@@ -134,8 +134,7 @@ export async function backfillSnapshots(db: Db, config: Config, from: string, to
       (r) => r.d as string,
     ),
   );
-  const todo: string[] = [];
-  for (let date = from; date <= last; date = nextDay(date)) if (!have.has(date)) todo.push(date);
+  const todo = datesFrom(from, last).filter((date) => !have.has(date));
   const out: SnapshotResult[] = [];
   for (const [i, date] of todo.entries()) {
     if (opts.signal?.aborted) break;

@@ -169,6 +169,12 @@ export function daysInclusive(from: string, to: string): number {
   return DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
 }
 
+/** The dates from..to inclusive (YYYY-MM-DD); none when to is before from. */
+export function datesFrom(from: string, to: string): string[] {
+  const start = DateTime.fromISO(from, { zone: 'UTC' });
+  return Array.from({ length: Math.max(0, daysInclusive(from, to)) }, (_, i) => start.plus({ days: i }).toISODate()!);
+}
+
 export function monthBounds(date: string): { first: string; last: string } {
   const d = DateTime.fromISO(date, { zone: 'UTC' });
   return { first: d.startOf('month').toISODate()!, last: d.endOf('month').toISODate()! };
