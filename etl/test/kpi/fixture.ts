@@ -30,8 +30,8 @@ export const PARTNERS = 20;
 
 export type Stage = [pipeline: number, status: number];
 
-/** Writers of hand-built leads and their status moves (event ids ev001, ev002, … per writer). */
-export function leadWriters(db: Db) {
+/** Writers of hand-built leads and their status moves (event ids ev001, ev002, … per writer; another prefix for a second writer). */
+export function leadWriters(db: Db, eventPrefix = 'ev') {
   const lead = (id: number, resp: number, price: number, [p, s]: Stage, created: string, extra: { closed?: string; deleted?: string } = {}) =>
     db.none(
       `INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, closed_at, deleted_at)
@@ -44,7 +44,7 @@ export function leadWriters(db: Db) {
       `INSERT INTO amo.events (id, type, entity_id, entity_type, created_by, created_at, value_before, value_after)
        VALUES ($1, 'lead_status_changed', $2, 'lead', 101, $3, $4, $5)`,
       [
-        `ev${String(++eventSeq).padStart(3, '0')}`, leadId, at,
+        `${eventPrefix}${String(++eventSeq).padStart(3, '0')}`, leadId, at,
         JSON.stringify([{ lead_status: { id: bs, pipeline_id: bp } }]),
         JSON.stringify([{ lead_status: { id: as, pipeline_id: ap } }]),
       ],

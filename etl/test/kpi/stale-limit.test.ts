@@ -10,8 +10,12 @@ import { useSeededAccount } from './http';
 describe('stuck deals with a limit', () => {
   const { t, api } = useSeededAccount({ api: true });
 
+  let writer: ReturnType<typeof leadWriters>;
+
   beforeAll(async () => {
-    const { lead } = leadWriters(t.db);
+    // event ids sl001, … beside the seed's ev001, …
+    writer = leadWriters(t.db, 'sl');
+    const { lead, move } = writer;
     // Moscow is UTC+3. Nov 20 local: 21:30Z on Nov 19 (lead 1305's move, 00:30 local), 08:00Z (1302), 10:00Z (1306), 20:59Z (1301,
     // 23:59 local); Nov 21 local: 21:00Z on Nov 20 (1303, 00:00 local), 06:00Z (1304). Ties on a day are broken
     // by lead id, not by the instant.
@@ -20,10 +24,7 @@ describe('stuck deals with a limit', () => {
     await lead(1303, ANNA, 1000, [SALES, 1003], '2026-11-20T21:00:00Z');
     await lead(1304, DINA, 1000, [PARTNERS, 2002], '2026-11-21T06:00:00Z');
     await lead(1305, BORIS, 1000, [SALES, 1003], '2026-11-01T10:00:00Z');
-    // (the writer's event ids would collide with the seed's)
-    await t.db.none(`INSERT INTO amo.events (id, type, entity_id, entity_type, created_by, created_at, value_before, value_after)
-                     VALUES ('sl1', 'lead_status_changed', 1305, 'lead', 101, '2026-11-19T21:30:00Z',
-                             '[{"lead_status":{"id":1002,"pipeline_id":10}}]', '[{"lead_status":{"id":1003,"pipeline_id":10}}]')`);
+    await move(1305, '2026-11-19T21:30:00Z', [SALES, 1002], [SALES, 1003]);
     await lead(1306, DINA, 1000, [SALES, 1002], '2026-11-20T10:00:00Z');
   });
 
@@ -56,9 +57,7 @@ describe('stuck deals with a limit', () => {
 
   it('is the first N rows of the list when the history answers (a status event after now)', async () => {
     // A move on Dec 15 (after the frozen now): kpi.stale_deals computes the list from the history as of now.
-    await t.db.none(`INSERT INTO amo.events (id, type, entity_id, entity_type, created_by, created_at, value_before, value_after)
-                     VALUES ('later1', 'lead_status_changed', 1306, 'lead', 101, '2026-12-15T10:00:00Z',
-                             '[{"lead_status":{"id":1002,"pipeline_id":10}}]', '[{"lead_status":{"id":1003,"pipeline_id":10}}]')`);
+    await writer.move(1306, '2026-12-15T10:00:00Z', [SALES, 1002], [SALES, 1003]);
     const all = await api.get('/api/v1/kpi/stale-deals');
     expect(all.json.rows.find((r: any) => r.leadId === 1306)).toMatchObject({ statusId: 1002, daysInStatus: 7 });
     expect(await everyLimitIsAPrefix()).toBeGreaterThan(30);
