@@ -117,11 +117,13 @@ describe('kpi tables kept by statement-level triggers', () => {
   const openDeals = () => t.db.any('SELECT * FROM kpi.open_deals ORDER BY lead_id');
   const recomputed = () => t.db.any(`SELECT * FROM kpi.open_leads_entered('infinity') ORDER BY lead_id`);
   const upsertLeads = (rows: string[]) =>
-    t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, deleted_at) VALUES ${rows.join(', ')}
+    t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, deleted_at, closed_at) VALUES ${rows.join(', ')}
                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, responsible_user_id = EXCLUDED.responsible_user_id,
-                 pipeline_id = EXCLUDED.pipeline_id, status_id = EXCLUDED.status_id, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at`);
-  const lead = (id: number, user: number, status: number, price = 1000, deleted: string | null = null) =>
-    `(${id}, 'Deal ${id}', ${price}, ${user}, 10, ${status}, '2026-10-01T10:00:00+03:00', now(), ${deleted === null ? 'NULL' : `'${deleted}'`})`;
+                 pipeline_id = EXCLUDED.pipeline_id, status_id = EXCLUDED.status_id, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at,
+                 closed_at = EXCLUDED.closed_at`);
+  const at = (instant: string | null) => (instant === null ? 'NULL' : `'${instant}'`);
+  const lead = (id: number, user: number, status: number, price = 1000, deleted: string | null = null, closed: string | null = null) =>
+    `(${id}, 'Deal ${id}', ${price}, ${user}, 10, ${status}, '2026-10-01T10:00:00+03:00', now(), ${at(deleted)}, ${at(closed)})`;
 
   it('open deals equal a recomputation after leads, status events and stages change', async () => {
     expect((await openDeals()).length).toBeGreaterThan(0);
@@ -220,12 +222,7 @@ describe('kpi tables kept by statement-level triggers', () => {
   // kpi.won_deals (the live board's wins, migration 0016) must equal its definition after every kind of write.
   const wonDeals = () => t.db.any('SELECT * FROM kpi.won_deals ORDER BY lead_id');
   const wonNow = () => t.db.any('SELECT * FROM kpi.won_leads_now() ORDER BY lead_id');
-  const wonLead = (id: number, user: number, status: number, closed: string, price = 3000, deleted: string | null = null) =>
-    `(${id}, 'Deal ${id}', ${price}, ${user}, 10, ${status}, '2026-10-01T10:00:00+03:00', now(), '${closed}', ${deleted === null ? 'NULL' : `'${deleted}'`})`;
-  const upsertWonLeads = (rows: string[]) =>
-    t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, closed_at, deleted_at) VALUES ${rows.join(', ')}
-               ON CONFLICT (id) DO UPDATE SET price = EXCLUDED.price, responsible_user_id = EXCLUDED.responsible_user_id, status_id = EXCLUDED.status_id,
-                 closed_at = EXCLUDED.closed_at, updated_at = EXCLUDED.updated_at, deleted_at = EXCLUDED.deleted_at`);
+  const closed = '2026-11-20T10:00:00Z';
   const wonRow = async (id: number) => (await wonDeals()).find((r) => r.lead_id === id);
 
   it('won deals equal a recomputation after leads and status events change', async () => {
@@ -236,7 +233,7 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(before.map((r) => r.lead_id)).not.toContain(7);
     expect(before).toEqual(await wonNow());
     // A lead won without a status event: its win time is closed_at.
-    await upsertWonLeads([wonLead(971, ANNA, 142, '2026-11-20T10:00:00Z'), wonLead(972, BORIS, 1003, '2026-11-20T10:00:00Z')]);
+    await upsertLeads([lead(971, ANNA, 142, 3000, null, closed), lead(972, BORIS, 1003, 3000, null, closed)]);
     expect(await wonRow(971)).toMatchObject({ won_at: new Date('2026-11-20T10:00:00Z'), price: 3000 });
     expect(await wonRow(972)).toBeUndefined();
     expect(await wonDeals()).toEqual(await wonNow());
@@ -251,11 +248,11 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(await wonRow(971)).toBeUndefined();
     expect(await wonDeals()).toEqual(await wonNow());
     await t.db.none(`DELETE FROM amo.events WHERE id = 'w3'`);
-    await upsertWonLeads([wonLead(971, BORIS, 142, '2026-11-20T10:00:00Z', 8000)]);
+    await upsertLeads([lead(971, BORIS, 142, 8000, null, closed)]);
     expect(await wonRow(971)).toMatchObject({ manager_id: BORIS, price: 8000, won_at: new Date('2026-11-18T10:00:00Z') });
     expect(await wonDeals()).toEqual(await wonNow());
     // Trashed and hard-deleted leads leave.
-    await upsertWonLeads([wonLead(971, BORIS, 142, '2026-11-20T10:00:00Z', 8000, '2026-11-25T10:00:00Z')]);
+    await upsertLeads([lead(971, BORIS, 142, 8000, '2026-11-25T10:00:00Z', closed)]);
     await t.db.none('DELETE FROM amo.leads WHERE id = 972');
     expect(await wonRow(971)).toBeUndefined();
     expect(await wonRow(972)).toBeUndefined();
