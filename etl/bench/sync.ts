@@ -8,6 +8,7 @@ import { EVENT_TYPES } from '../src/sync/streams/events';
 import { startCluster, type Cluster } from '../test/support/cluster';
 import { STREAMS } from '../src/sync/streams';
 import { writeBatch } from '../src/sync/engine';
+import { statisticsKeeper } from '../src/sync/statistics';
 import { leadSchema, taskSchema, eventSchema, noteSchema } from '../src/sync/schemas';
 import { intOption } from './_support';
 import { nodeFlagsOf } from '../test/support/node-flags';
@@ -87,8 +88,9 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * The engine's write path alone (no HTTP): the dataset's items, validated beforehand, written by each
- * stream's plan in transactions of `batch` rows with the cursor saved in each, as the engine does (but
- * without the overlap of formatting and execution that a real sync gets).
+ * stream's plan in transactions of `batch` rows with the cursor saved in each, and the statistics of what grew
+ * refreshed in between, as the engine does (but without the overlap of formatting and execution that a real sync
+ * gets).
  */
 async function writeThroughput(url: string, ds: SimDataset, batch: number, withoutTriggers = false): Promise<{ rows: number; ms: number }> {
   const db = pgp({ connectionString: url, max: 2 });
@@ -109,10 +111,12 @@ async function writeThroughput(url: string, ds: SimDataset, batch: number, witho
   const t0 = Date.now();
   for (const [name, items] of inputs) {
     const stream = STREAMS.find((s) => s.name === name)!;
+    const keepStatistics = statisticsKeeper(db);
     for (let i = 0; i < items.length; i += batch) {
       const chunk = items.slice(i, i + batch);
       const w = await writeBatch(db, stream, chunk, { maxSeen: i });
       rows += w.upserted;
+      await keepStatistics();
     }
   }
   const ms = Date.now() - t0;

@@ -6,6 +6,7 @@ import { withSyncLock } from './lock';
 import { closeRun, openRun, runProgressSql } from './runs';
 import { PageQueue } from './queue';
 import { loadState, saveStateSql } from './state';
+import { statisticsKeeper } from './statistics';
 import { STREAMS, streamNames } from './streams';
 import type { ProgressEvent, ReadContext, Statement, Stream, StreamPage, StreamResult, SyncMode, WriteResult } from './types';
 
@@ -127,6 +128,7 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
     const reconcile = stream.reconcile && (mode === 'full' || stream.reconcileEveryRun);
     const seen = reconcile ? new Set<string | number>() : undefined;
     const queue = new PageQueue<StreamPage<T>>(PREFETCH_PAGES);
+    const keepStatistics = statisticsKeeper(db);
     const reader = (async () => {
       try {
         for await (const page of stream.read(ctx, state)) await queue.push(page);
@@ -170,6 +172,9 @@ async function runStream<T>(stream: Stream<T>, opts: SyncOptions): Promise<Strea
         result.deleted += w.deleted;
         emit('page', current.last.progress);
         if (prepareError) throw prepareError.error;
+        const a0 = Date.now();
+        await keepStatistics();
+        result.dbMs! += Date.now() - a0;
         current = nextPrepared;
       }
       if (readError) throw readError.error;
