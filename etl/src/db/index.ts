@@ -23,6 +23,25 @@ export interface Database {
  */
 const KPI_SESSION_OPTIONS = '-c jit=off -c max_parallel_workers_per_gather=0';
 
+/**
+ * The pool's connection string and libpq startup options: the KPI settings, then those of an `options` parameter
+ * in the URL (so the URL's own win where both set one). pg lets a URL's parameters replace the pool's, so options
+ * the URL brings are merged into it; a URL the WHATWG parser cannot read (a socket path) is passed on as it is.
+ */
+export function sessionConnection(url: string): { connectionString: string; options: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, options: KPI_SESSION_OPTIONS };
+  }
+  const own = parsed.searchParams.get('options');
+  if (!own) return { connectionString: url, options: KPI_SESSION_OPTIONS };
+  const options = `${KPI_SESSION_OPTIONS} ${own}`;
+  parsed.searchParams.set('options', options);
+  return { connectionString: parsed.toString(), options };
+}
+
 /** DATABASE_URL when set (checked with one connection first); otherwise the embedded Postgres in `<AMOKPI_DATA_DIR>/pg`. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   let url = config.databaseUrl;
@@ -36,9 +55,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     // The first connection: a wrong URL, password, role or host fails here in one line naming DATABASE_URL.
     await checkConnection(url);
   }
-  // `options` is the libpq startup parameter, which pg sends (pg-promise's types omit it). An `options` in
-  // DATABASE_URL replaces it: pg lets the URL's parameters win.
-  const connection = { connectionString: url, max: 10, application_name: 'amokpi', options: KPI_SESSION_OPTIONS };
+  // `options` is the libpq startup parameter, which pg sends (pg-promise's types omit it).
+  const connection = { ...sessionConnection(url), max: 10, application_name: 'amokpi' };
   const db = pgp(connection);
   return {
     db,

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { openDatabase, pgp, type Database } from '../../src/db';
+import { openDatabase, pgp, sessionConnection, type Database } from '../../src/db';
 import { closePool } from '../../src/db/close';
 import { GRAFANA_DB_ROLE } from '../../src/grafana/dbRole';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -42,6 +42,21 @@ describe('KPI sessions run without JIT or parallel workers, whatever the databas
     // every connection of the pool, not only the first
     const seen = await Promise.all(Array.from({ length: 4 }, () => opened.db.task(settings)));
     expect(seen).toEqual(Array.from({ length: 4 }, () => ['off', '0']));
+  });
+
+  it("a DATABASE_URL with its own `options` keeps them and still gets the KPI settings (the URL's win where both set one)", async () => {
+    const url = new URL(t.url);
+    url.searchParams.set('options', '-c statement_timeout=4321 -c max_parallel_workers_per_gather=1');
+    url.searchParams.set('application_name', 'from-the-url');
+    const own = await openDatabase({ databaseUrl: url.toString(), dataDir: os.tmpdir() });
+    try {
+      const seen = await own.db.task((s) => Promise.all([settings(s), show(s, 'statement_timeout'), show(s, 'application_name')]));
+      expect(seen).toEqual([['off', '1'], '4321ms', 'from-the-url']);
+    } finally {
+      await own.close();
+    }
+    // A URL the WHATWG parser cannot read (libpq's socket form) is left to pg, with the KPI options.
+    expect(sessionConnection('/var/run/postgresql amokpi')).toEqual({ connectionString: '/var/run/postgresql amokpi', options: '-c jit=off -c max_parallel_workers_per_gather=0' });
   });
 
   it("the Grafana role's sessions too (migration 0014: role settings win over the database's)", async () => {
