@@ -155,7 +155,8 @@ export interface IdOrderState {
   /**
    * A walk in progress: its lower bound, the offset and id of the last row read, the highest updated_at seen so
    * far and when it began (the worker's wall clock, Unix s). `page` (the next page number) is what earlier
-   * versions stored instead of `last`/`lastId`; a walk stored so is resumed from it.
+   * versions stored instead of `last`/`lastId`; a walk stored so is walked again from its first page: without the
+   * last id read, resuming at that page would skip the rows that slid back across its edge as rows were deleted.
    */
   walk?: { from: number; last?: number; lastId?: number; page?: number; top?: number; start?: number };
 }
@@ -204,8 +205,8 @@ export async function* idOrderWalk<T extends { id: number; updated_at: number }>
   // A walk stored before its start was recorded: assume it began at its lower bound (re-reads more, skips nothing).
   const start = prev?.walk ? (prev.walk.start ?? prev.walk.from) : ctx.wallNow;
   let top = prev?.walk?.top ?? prev?.maxSeen;
-  let last = prev?.walk ? (prev.walk.last ?? ((prev.walk.page ?? 1) - 1) * spec.limit - 1) : -1;
   let lastId = prev?.walk?.lastId;
+  let last = lastId !== undefined ? (prev?.walk?.last ?? -1) : -1;
   const base: Query = { ...mergeFilter(spec.query, { updated_at: { from } }), order: { id: 'asc' } };
   let stepsBack = 0;
   for (;;) {

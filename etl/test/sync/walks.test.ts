@@ -4,6 +4,7 @@ import { eventSchema, pipelineSchema } from '../../src/sync/schemas';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { FakeAmo, mkLead, mkTask } from './fake-amo';
 import { dropQuietly, testConfig } from './support';
+import { saveStateSql } from '../../src/sync/state';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -146,6 +147,23 @@ describe('walks over live data', () => {
       const stale = await t.db.map("SELECT id FROM amo.tasks WHERE text <> 'v2' AND id = ANY($1) ORDER BY id", [alive], (r: any) => Number(r.id));
       expect(stale).toEqual([]);
       expect(alive.length).toBe(497);
+    });
+
+    it('a walk stored by an earlier version (its next page number only) is walked again from its first page', async () => {
+      const api = new FakeAmo();
+      const T0 = now() - 2 * 86400;
+      for (let id = 1; id <= 600; id++) api.tasks.set(id, mkTask(id, T0));
+      expect((await sync(api, 'full', 'tasks'))[0]!.upserted).toBe(600);
+      // Every task was edited; that version read page 1 (tasks 1-250) of the walk over the edits, then was stopped
+      // and stored "page 2". Tasks 1-3 were deleted since: 251-253 are now on page 1, and page 2 begins at 254.
+      const T1 = now() - 3600;
+      for (const task of api.tasks.values()) Object.assign(task, { text: 'v2', updated_at: T1 });
+      await t.db.none("UPDATE amo.tasks SET text = 'v2', updated_at = to_timestamp($1) WHERE id <= 250", [T1]);
+      await t.db.none(saveStateSql('tasks', { maxSeen: T0, walk: { from: T1 - 60, page: 2, top: T1, start: T1 } }));
+      for (const id of [1, 2, 3]) api.tasks.delete(id);
+      expect((await sync(api, 'incremental', 'tasks'))[0]!.error).toBeUndefined();
+      const stale = await t.db.map("SELECT id FROM amo.tasks WHERE text <> 'v2' AND id > 3 ORDER BY id", [], (r: any) => Number(r.id));
+      expect(stale).toEqual([]);
     });
 
     it('pages overlap by at most MAX_OVERLAP rows and never start past the last row read', () => {
