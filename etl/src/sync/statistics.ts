@@ -18,8 +18,8 @@ const GROWN_SQL = `
  * Keeps the planner's statistics up with a bulk load. A new install's first sync fills empty tables faster than
  * autovacuum analyzes them (it looks once a minute; a sync without a rate limit can be over by then), and the
  * plans Postgres makes from the statistics of empty tables walk every open or won lead for each statement the
- * triggers refresh: a 50 000-lead account took 43 s to write instead of 25 s. Run after each batch: the tables
- * that have doubled since their last ANALYZE are analyzed again (which also makes the sessions plan again), so a
+ * triggers refresh: a 50 000-lead account took 43 s to write instead of 25 s. Run between batches (through
+ * statisticsKeeper): the tables that have doubled since their last ANALYZE are analyzed again (which also makes the sessions plan again), so a
  * table growing to N pages is analyzed about log2(N / 16) times, a few hundred ms each at a million rows.
  * Returns the tables analyzed. A failure is logged and the sync goes on: autovacuum still gets to them.
  */
