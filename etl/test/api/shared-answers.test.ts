@@ -43,6 +43,8 @@ describe('KPI API: identical concurrent reads share one computation and one seri
       {}, '', 'plain ascii', { name: 'Менеджер Иванова', n: 1.5 }, ['€', 'ü', '漢字'],
       // a surrogate pair is 2 UTF-16 units and 4 bytes; a lone surrogate is escaped by JSON.stringify
       { emoji: '👍🏽 сделка', lone: '\ud800x', nul: '\u0000' }, 'я'.repeat(50_000),
+      // a short answer right after a long one (the code units' buffer is reused), and one past what is kept
+      'short after long', 'ж'.repeat(9_000_000), { after: 'the one not kept' },
     ];
     for (const v of samples) {
       const bytes = encodeJson(v).bytes;
