@@ -40,7 +40,8 @@ let units = Buffer.allocUnsafe(0);
  * (TextEncoder.encodeInto into a worst-case buffer, then a copy; Buffer.from was slower still). Alternating on
  * Cyrillic answers: the 16 400-row stuck-deal list 11.6 -> 9.1 ms, a month of activity 2.1 -> 1.2 ms, the 44 kB
  * board 0.058 -> 0.029 ms; an all-ASCII answer pays ~8 % (4.5 -> 4.9 ms for the same list with Latin names). The
- * text is always well-formed UTF-16: JSON.stringify escapes lone surrogates.
+ * text is always well-formed UTF-16: JSON.stringify escapes lone surrogates. transcode needs a node built with ICU,
+ * as luxon's IANA zones (the account's time) already do.
  */
 function utf8Bytes(text: string): Buffer {
   const size = text.length * 2;
