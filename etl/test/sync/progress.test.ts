@@ -42,10 +42,13 @@ describe('progress of a running sync', () => {
     const fractions: number[] = [];
     const [r] = await runSync({ db: t.db, config, api, mode: 'full', streams: ['events'], progress: (e) => e.phase === 'page' && e.fraction != null && fractions.push(e.fraction) });
     expect(r!.error).toBeUndefined();
-    // Measured from 1970 the walk sat near 0 % for its whole length and then jumped to 100 %.
+    // Measured from 1970 the walk sat near 0 % for its whole length (3 months of 56 years: under 0.5 %) and then
+    // jumped to 100 %. Which fractions are reported depends on how many pages each batch takes, which is timing:
+    // the median sits near 0.2 (the account has more events in its recent weeks) and landed at 0.1996 once, against a
+    // bound of 0.2 here before, so the bounds are those of the failure itself.
     expect(fractions.length).toBeGreaterThan(3);
-    expect(fractions[Math.floor(fractions.length / 2)]).toBeGreaterThan(0.2);
-    expect(fractions[Math.floor(fractions.length / 2)]).toBeLessThan(0.8);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeGreaterThan(0.05);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeLessThan(0.95);
     expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
   });
 
