@@ -19,8 +19,9 @@ const GROWN_SQL = `
  * autovacuum analyzes them (it looks once a minute; a sync without a rate limit can be over by then), and the
  * plans Postgres makes from the statistics of empty tables walk every open or won lead for each statement the
  * triggers refresh: a 50 000-lead account took 43 s to write instead of 25 s. Run between batches (through
- * statisticsKeeper): the tables that have doubled since their last ANALYZE are analyzed again (which also makes the sessions plan again), so a
- * table growing to N pages is analyzed about log2(N / 16) times, a few hundred ms each at a million rows.
+ * statisticsKeeper): the tables that have doubled since their last ANALYZE are analyzed again (which also makes
+ * the sessions plan again), so a table growing to N pages is analyzed about log2(N / 16) times, a few hundred ms
+ * each at a million rows.
  * Returns the tables analyzed. A failure is logged and the sync goes on: autovacuum still gets to them.
  */
 export async function analyzeGrownTables(db: Db): Promise<string[]> {
