@@ -43,7 +43,7 @@ let units = Buffer.allocUnsafe(0);
  * text is always well-formed UTF-16: JSON.stringify escapes lone surrogates. transcode needs a node built with ICU,
  * as luxon's IANA zones (the account's time) already do.
  */
-function utf8Bytes(text: string): Buffer {
+export function utf8Bytes(text: string): Buffer {
   const size = text.length * 2;
   const room = size <= units.length ? units : Buffer.allocUnsafe(size);
   if (room !== units && size <= KEEP_UNITS_BYTES) units = room;

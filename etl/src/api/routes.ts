@@ -7,15 +7,15 @@ import { department } from '../kpi/department';
 import { managersBoard } from '../kpi/managers';
 import { amountProblem, deletePlan, listPlans, PlanBatchError, readPlanBatch, savePlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
-import { staleDeals } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
-import { compressLargeJson, encodeJson } from './compress';
+import { compressLargeJson, EncodedJson, encodeJson } from './compress';
 import { editor } from './editor';
 import { dateParam, idParam, jsonBody, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
+import { staleDealsJson, staleRenderedRows } from './stale-answer';
 
 export const MAX_RANGE_DAYS = 366;
 
@@ -68,7 +68,12 @@ export function apiRouter(config: Config, db: Db): Router {
   const ctxOf = () => loadKpiContext(db, config);
   const flights = new SingleFlight();
   /** Shares one computation and its encoded JSON among identical concurrent reads (same path and query string). */
-  const shared = (req: Request, compute: () => Promise<unknown>) => flights.run(req.originalUrl, async () => encodeJson(await compute()));
+  const shared = (req: Request, compute: () => Promise<unknown>) =>
+    flights.run(req.originalUrl, async () => {
+      const answer = await compute();
+      return answer instanceof EncodedJson ? answer : encodeJson(answer);
+    });
+  const staleRendered = staleRenderedRows();
   // Before the routes: express decodes a route's path parameters while matching it, so a token checked only
   // by the route would come after a 400 for a malformed percent-escape (KPI.md: no token is 401, first).
   // Either token passes here; plan edits check for the admin token on their route as well.
@@ -123,7 +128,7 @@ export function apiRouter(config: Config, db: Db): Router {
   r.get('/kpi/stale-deals', async (req, res) => {
     const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
-    res.json(await shared(req, async () => staleDeals(db, await ctxOf(), f)));
+    res.json(await shared(req, async () => staleDealsJson(db, await ctxOf(), f, staleRendered)));
   });
 
   r.get('/kpi/department', board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));

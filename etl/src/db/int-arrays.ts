@@ -1,8 +1,3 @@
-import { pgp } from './pgp';
-
-/** The type oid of int8[] (bigint[]). */
-const INT8_ARRAY_OID = 1016;
-
 /**
  * The text Postgres prints for a one-dimensional bigint[] (`{1,NULL,-3}`), read into numbers (as the int8 parser
  * of pgp.ts does: exact up to 2^53). Only what array_out prints for int8 elements is accepted: no quotes, no
@@ -36,14 +31,3 @@ export function parseInt8Array(text: string): (number | null)[] {
   }
   return out;
 }
-
-/**
- * The driver's parsers with bigint[] read by parseInt8Array, for a query that packs a long list's numeric columns
- * into one array per row: the driver then decodes two fields per row instead of eight, which measured faster on
- * a 15 000-row list (each field is a separate string to decode and parse).
- */
-export const int8ArrayTypes: typeof pgp.pg.types = {
-  ...pgp.pg.types,
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_ARRAY_OID && format !== 'binary' ? parseInt8Array : pgp.pg.types.getTypeParser(oid, format)) as typeof pgp.pg.types.getTypeParser,
-};

@@ -1,7 +1,7 @@
 import { pgp, type Db } from '../db';
-import { int8ArrayTypes } from '../db/int-arrays';
+import { parseInt8Array } from '../db/int-arrays';
 import type { KpiContext } from './context';
-import { stageNames } from './names';
+import { stageNames, type StageNames } from './names';
 import { formatInstant, formatMillis } from './time';
 
 export interface StaleDealRow {
@@ -32,8 +32,20 @@ export interface StaleFilter {
   limit?: number | null;
 }
 
-/** Active leads by calendar days in their current stage (in the account zone), longest first. */
-export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
+/** A stuck deal as Postgres returns it: its numbers as the text of one bigint[], and its name. */
+export interface StaleRawRow {
+  /** `{leadId,managerId,pipelineId,statusId,price,daysInStatus,enteredAt epoch ms}` as array_out prints it. */
+  n: string;
+  lead_name: string | null;
+}
+
+export interface StaleRows {
+  rows: StaleRawRow[];
+  names: StageNames;
+}
+
+/** Active leads by calendar days in their current stage (in the account zone), longest first, as Postgres sends them. */
+export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
   // The filters, of the list and of its day bound.
   const filters = (x: string) => `($4::bigint IS NULL OR ${x}.manager_id = $4::bigint)
                          AND ($5::bigint IS NULL OR ${x}.pipeline_id = $5::bigint)
@@ -50,10 +62,11 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
                                         WHERE ${filters('x')} ORDER BY x.entered_at LIMIT $7) c)`
       : '';
   // Tens of thousands of rows at 1M leads: names come from a lookup fetched meanwhile (measured: 11 columns with
-  // three repeated names took the driver twice as long as these 8), and the numeric columns travel as one bigint[]
-  // per row (int8ArrayTypes): two fields per row to decode instead of eight.
+  // three repeated names took the driver twice as long as these 8), and the numeric columns travel as the text of
+  // one bigint[] per row: two fields per row to decode instead of eight, and a key for the API's rendered rows
+  // (api/rendered-rows.ts) as it is.
   const [rows, names] = await Promise.all([
-    db.any<{ n: (number | null)[]; lead_name: string | null }>(
+    db.any<StaleRawRow>(
       new pgp.ParameterizedQuery({
         // The array and the instant are built only for the rows returned, after the sort and the limit: built for
         // every candidate they took the TV's 50-row list from 22 to 30 ms (33 000 candidates at 1M leads).
@@ -61,7 +74,7 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
                      -- epoch milliseconds, as a JS Date holds them: a number parses far faster than a timestamptz.
                      -- Truncated to whole milliseconds first so the float8 product rounds back exactly; extract()
                      -- would be exact too but computes in numeric, 2.5x slower (10 vs 4 ms over 37 000 open deals).
-                     round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint] AS n,
+                     round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint]::text AS n,
                      s.lead_name
                 FROM (SELECT d.* FROM kpi.stale_deals($1::timestamptz, $2, $3) d
                        WHERE ${filters('d')}
@@ -71,31 +84,41 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
                -- the subquery's order, kept without another sort
                ORDER BY s.days_in_status DESC, s.lead_id`,
         values: [ctx.now.toISO(), ctx.zone, f.minDays, f.managerId, f.pipelineId, ctx.managers, f.limit ?? null],
-        types: int8ArrayTypes,
       }),
     ),
     stageNames(db),
   ]);
-  const link = ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/` : null;
+  return { rows, names };
+}
+
+/** The prefix of a lead's link in amoCRM, or null without AMOCRM_BASE_URL. */
+export function leadLinkPrefix(ctx: KpiContext): string | null {
+  return ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/` : null;
+}
+
+/** One row of the answer, from Postgres's row, the names and the context. */
+export function shapeStaleRow(row: StaleRawRow, names: StageNames, zone: string, link: string | null): StaleDealRow {
+  // A lead without a manager has a null manager_id; entered_at is typed nullable, as the function's column is.
+  const [leadId, managerId, pipelineId, statusId, price, daysInStatus, enteredMs] = parseInt8Array(row.n) as [number, number | null, number, number, number, number, number | null];
   return {
-    asOf: formatInstant(ctx.now, ctx.zone),
-    rows: rows.map(({ n, lead_name }) => {
-      // A lead without a manager has a null manager_id; entered_at is typed nullable, as the function's column is.
-      const [leadId, managerId, pipelineId, statusId, price, daysInStatus, enteredMs] = n as [number, number | null, number, number, number, number, number | null];
-      return {
-        leadId,
-        leadName: lead_name,
-        managerId,
-        managerName: managerId === null ? null : (names.users.get(managerId) ?? null),
-        pipelineId,
-        pipelineName: names.pipelines.get(pipelineId) ?? null,
-        statusId,
-        statusName: names.statuses.get(`${pipelineId}:${statusId}`) ?? null,
-        price,
-        daysInStatus,
-        enteredAt: enteredMs === null ? null : formatMillis(enteredMs, ctx.zone),
-        url: link && `${link}${leadId}`,
-      };
-    }),
+    leadId,
+    leadName: row.lead_name,
+    managerId,
+    managerName: managerId === null ? null : (names.users.get(managerId) ?? null),
+    pipelineId,
+    pipelineName: names.pipelines.get(pipelineId) ?? null,
+    statusId,
+    statusName: names.statuses.get(`${pipelineId}:${statusId}`) ?? null,
+    price,
+    daysInStatus,
+    enteredAt: enteredMs === null ? null : formatMillis(enteredMs, zone),
+    url: link && `${link}${leadId}`,
   };
+}
+
+/** Active leads by calendar days in their current stage (in the account zone), longest first. */
+export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
+  const { rows, names } = await staleRows(db, ctx, f);
+  const link = leadLinkPrefix(ctx);
+  return { asOf: formatInstant(ctx.now, ctx.zone), rows: rows.map((r) => shapeStaleRow(r, names, ctx.zone, link)) };
 }
