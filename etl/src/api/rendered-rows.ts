@@ -1,15 +1,8 @@
 import { utf8Bytes } from './compress';
 
-/** A row as Postgres sent it: its id, its text, and the part of it the text does not hold (a name). */
-export interface PrintedRow {
-  readonly id: number;
-  readonly printed: string;
-  readonly extra: string | null;
-}
-
 interface Kept {
+  /** The row as Postgres printed it, all of it: the rendering is kept for exactly this text. */
   readonly printed: string;
-  readonly extra: string | null;
   /** The row's JSON: bytes [start, end) of a buffer shared with the rows rendered along with it. */
   readonly text: Buffer;
   readonly start: number;
@@ -64,33 +57,33 @@ export class RenderedRows<C> {
     this.youngBytes = 0;
   }
 
-  /** The kept JSON of the row, if it was rendered as it is now. */
-  find(row: PrintedRow): RowJson | undefined {
-    const kept = this.young.get(row.id);
-    if (kept !== undefined) return kept.printed === row.printed && kept.extra === row.extra ? kept : undefined;
-    const aged = this.old.get(row.id);
-    if (aged === undefined || aged.printed !== row.printed || aged.extra !== row.extra) return undefined;
+  /** The kept JSON of row `id`, if it was rendered from the row printed as it is now. */
+  find(id: number, printed: string): RowJson | undefined {
+    const kept = this.young.get(id);
+    if (kept !== undefined) return kept.printed === printed ? kept : undefined;
+    const aged = this.old.get(id);
+    if (aged === undefined || aged.printed !== printed) return undefined;
     // Copied, so that the buffer it shares with the rows rendered along with it can go with the old generation.
-    return this.remember(row, Buffer.from(aged.text.subarray(aged.start, aged.end)), 0, aged.end - aged.start);
+    return this.remember(id, printed, Buffer.from(aged.text.subarray(aged.start, aged.end)), 0, aged.end - aged.start);
   }
 
   /**
-   * Renders `values` (flat objects, each the row of the same index and each with `firstKey` first) as
+   * Renders `values` (flat objects, each with `firstKey` first; value i is row ids[i], printed as printed[i]) as
    * JSON.stringify renders an array of them, once, and keeps each row's part. One JSON text for the lot: 16 400
    * separate ones and their encoding took twice as long.
    */
-  render(rows: readonly PrintedRow[], values: readonly object[], firstKey: string): RowJson[] {
-    if (rows.length === 0) return [];
+  render(ids: readonly number[], printed: readonly string[], values: readonly object[], firstKey: string): RowJson[] {
+    if (values.length === 0) return [];
     const text = utf8Bytes(JSON.stringify(values));
     // `,{"firstKey":` ends one row and begins the next: a quote inside a string is escaped, so the sequence cannot
     // occur there, and the rows hold no objects of their own.
     const between = Buffer.from(`,{${JSON.stringify(firstKey)}:`);
-    const out: RowJson[] = new Array(rows.length);
+    const out: RowJson[] = new Array(values.length);
     let start = 1; // after '['
-    for (let i = 0; i < rows.length; i++) {
-      const end = i + 1 < rows.length ? text.indexOf(between, start) : text.length - 1; // before ']'
-      if (end < 0 || text[start] !== 123 /* { */) throw new Error(`rendered rows: row ${i} of ${rows.length} does not begin with {"${firstKey}":`);
-      out[i] = this.remember(rows[i]!, text, start, end);
+    for (let i = 0; i < values.length; i++) {
+      const end = i + 1 < values.length ? text.indexOf(between, start) : text.length - 1; // before ']'
+      if (end < 0 || text[start] !== 123 /* { */) throw new Error(`rendered rows: row ${i} of ${values.length} does not begin with {"${firstKey}":`);
+      out[i] = this.remember(ids[i]!, printed[i]!, text, start, end);
       start = end + 1;
     }
     return out;
@@ -100,10 +93,10 @@ export class RenderedRows<C> {
     return this.young.size + this.old.size;
   }
 
-  private remember(row: PrintedRow, text: Buffer, start: number, end: number): Kept {
-    const kept: Kept = { printed: row.printed, extra: row.extra, text, start, end };
-    this.young.set(row.id, kept);
-    this.youngBytes += end - start + row.printed.length + ENTRY_BYTES;
+  private remember(id: number, printed: string, text: Buffer, start: number, end: number): Kept {
+    const kept: Kept = { printed, text, start, end };
+    this.young.set(id, kept);
+    this.youngBytes += end - start + printed.length + ENTRY_BYTES;
     if (this.youngBytes > this.generationBytes) {
       this.old = this.young;
       this.young = new Map();

@@ -4,7 +4,7 @@ import type { StageNames } from '../kpi/names';
 import { leadLinkPrefix, shapeStaleRow, staleRows, type StaleDealRow, type StaleFilter } from '../kpi/stale';
 import { formatInstant } from '../kpi/time';
 import { EncodedJson } from './compress';
-import { joinRows, RenderedRows, type PrintedRow, type RowJson } from './rendered-rows';
+import { joinRows, RenderedRows, type RowJson } from './rendered-rows';
 
 /** What a stuck-deal row's JSON depends on besides the row: enteredAt's zone, the link, the names of its ids. */
 export interface StaleRendering {
@@ -30,9 +30,9 @@ export function staleRenderedRows(generationBytes?: number): RenderedRows<StaleR
 }
 
 /** The lead id that begins a row's `{leadId,…}` text. */
-function leadIdOf(n: string): number {
+function leadIdOf(printed: string): number {
   let id = 0;
-  for (let i = 1, c = n.charCodeAt(1); c >= 48 && c <= 57; c = n.charCodeAt(++i)) id = id * 10 + (c - 48);
+  for (let i = 1, c = printed.charCodeAt(1); c >= 48 && c <= 57; c = printed.charCodeAt(++i)) id = id * 10 + (c - 48);
   return id;
 }
 
@@ -41,22 +41,20 @@ function leadIdOf(n: string): number {
  * Postgres returns unchanged since an earlier answer copied from `rendered` instead of shaped and encoded again.
  */
 export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
-  const { rows, names } = await staleRows(db, ctx, f);
+  const { printed, names } = await staleRows(db, ctx, f);
   const rendering: StaleRendering = { zone: ctx.zone, link: leadLinkPrefix(ctx), names };
   rendered.begin(rendering);
-  const json: RowJson[] = new Array(rows.length);
+  const json: RowJson[] = new Array(printed.length);
+  const ids: number[] = new Array(printed.length);
   const missing: number[] = [];
-  const printed: PrintedRow[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    const row = (printed[i] = { id: leadIdOf(r.n), printed: r.n, extra: r.lead_name });
-    const kept = rendered.find(row);
+  for (let i = 0; i < printed.length; i++) {
+    const kept = rendered.find((ids[i] = leadIdOf(printed[i]!)), printed[i]!);
     if (kept === undefined) missing.push(i);
     else json[i] = kept;
   }
   if (missing.length > 0) {
-    const values: StaleDealRow[] = missing.map((i) => shapeStaleRow(rows[i]!, names, rendering.zone, rendering.link));
-    const fresh = rendered.render(missing.map((i) => printed[i]!), values, 'leadId');
+    const values: StaleDealRow[] = missing.map((i) => shapeStaleRow(printed[i]!, names, rendering.zone, rendering.link));
+    const fresh = rendered.render(missing.map((i) => ids[i]!), missing.map((i) => printed[i]!), values, 'leadId');
     missing.forEach((i, k) => (json[i] = fresh[k]!));
   }
   // The keys in StaleDeals' order: asOf, then rows.

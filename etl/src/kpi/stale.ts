@@ -32,15 +32,13 @@ export interface StaleFilter {
   limit?: number | null;
 }
 
-/** A stuck deal as Postgres returns it: its numbers as the text of one bigint[], and its name. */
-export interface StaleRawRow {
-  /** `{leadId,managerId,pipelineId,statusId,price,daysInStatus,enteredAt epoch ms}` as array_out prints it. */
-  n: string;
-  lead_name: string | null;
-}
-
+/**
+ * The stuck deals as Postgres prints them, one text each: the numbers as a bigint[] prints
+ * (`{leadId,managerId,pipelineId,statusId,price,daysInStatus,enteredAt epoch ms}`), then `"` and the lead's name
+ * unless it has none. The array's text holds no other `}`, so the two parts split unambiguously.
+ */
 export interface StaleRows {
-  rows: StaleRawRow[];
+  printed: string[];
   names: StageNames;
 }
 
@@ -62,11 +60,10 @@ export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promis
                                         WHERE ${filters('x')} ORDER BY x.entered_at LIMIT $7) c)`
       : '';
   // Tens of thousands of rows at 1M leads: names come from a lookup fetched meanwhile (measured: 11 columns with
-  // three repeated names took the driver twice as long as these 8), and the numeric columns travel as the text of
-  // one bigint[] per row: two fields per row to decode instead of eight, and a key for the API's rendered rows
-  // (api/rendered-rows.ts) as it is.
+  // three repeated names took the driver twice as long as these 8), and each row travels as one text: one field
+  // per row to decode instead of eight, and the key of the API's rendered rows (api/rendered-rows.ts) as it is.
   const [rows, names] = await Promise.all([
-    db.any<StaleRawRow>(
+    db.any<{ r: string }>(
       new pgp.ParameterizedQuery({
         // The array and the instant are built only for the rows returned, after the sort and the limit: built for
         // every candidate they took the TV's 50-row list from 22 to 30 ms (33 000 candidates at 1M leads).
@@ -74,8 +71,8 @@ export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promis
                      -- epoch milliseconds, as a JS Date holds them: a number parses far faster than a timestamptz.
                      -- Truncated to whole milliseconds first so the float8 product rounds back exactly; extract()
                      -- would be exact too but computes in numeric, 2.5x slower (10 vs 4 ms over 37 000 open deals).
-                     round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint]::text AS n,
-                     s.lead_name
+                     round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint]::text
+                     || coalesce('"' || s.lead_name, '') AS r
                 FROM (SELECT d.* FROM kpi.stale_deals($1::timestamptz, $2, $3) d
                        WHERE ${filters('d')}
                          ${dayBound}
@@ -88,7 +85,7 @@ export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promis
     ),
     stageNames(db),
   ]);
-  return { rows, names };
+  return { printed: rows.map((x) => x.r), names };
 }
 
 /** The prefix of a lead's link in amoCRM, or null without AMOCRM_BASE_URL. */
@@ -96,13 +93,14 @@ export function leadLinkPrefix(ctx: KpiContext): string | null {
   return ctx.amocrmBaseUrl ? `${ctx.amocrmBaseUrl}/leads/detail/` : null;
 }
 
-/** One row of the answer, from Postgres's row, the names and the context. */
-export function shapeStaleRow(row: StaleRawRow, names: StageNames, zone: string, link: string | null): StaleDealRow {
+/** One row of the answer, from the row as Postgres printed it (StaleRows), the names and the context. */
+export function shapeStaleRow(printed: string, names: StageNames, zone: string, link: string | null): StaleDealRow {
+  const numbersEnd = printed.indexOf('}') + 1;
   // A lead without a manager has a null manager_id; entered_at is typed nullable, as the function's column is.
-  const [leadId, managerId, pipelineId, statusId, price, daysInStatus, enteredMs] = parseInt8Array(row.n) as [number, number | null, number, number, number, number, number | null];
+  const [leadId, managerId, pipelineId, statusId, price, daysInStatus, enteredMs] = parseInt8Array(printed.slice(0, numbersEnd)) as [number, number | null, number, number, number, number, number | null];
   return {
     leadId,
-    leadName: row.lead_name,
+    leadName: numbersEnd === printed.length ? null : printed.slice(numbersEnd + 1),
     managerId,
     managerName: managerId === null ? null : (names.users.get(managerId) ?? null),
     pipelineId,
@@ -118,7 +116,7 @@ export function shapeStaleRow(row: StaleRawRow, names: StageNames, zone: string,
 
 /** Active leads by calendar days in their current stage (in the account zone), longest first. */
 export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleDeals> {
-  const { rows, names } = await staleRows(db, ctx, f);
+  const { printed, names } = await staleRows(db, ctx, f);
   const link = leadLinkPrefix(ctx);
-  return { asOf: formatInstant(ctx.now, ctx.zone), rows: rows.map((r) => shapeStaleRow(r, names, ctx.zone, link)) };
+  return { asOf: formatInstant(ctx.now, ctx.zone), rows: printed.map((p) => shapeStaleRow(p, names, ctx.zone, link)) };
 }

@@ -6,7 +6,10 @@ import { ANNA, testConfig } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
 const text = (r: RowJson) => r.text.subarray(r.start, r.end).toString('utf8');
-const printed = (id: number, extra: string | null = null) => ({ id, printed: `{${id},1}`, extra });
+/** Renders values as rows 1, 2, … (or the ids given), printed as `{id,1}`. */
+function renderAs<C>(rows: RenderedRows<C>, values: object[], ids = values.map((_, i) => i + 1), firstKey = 'a'): RowJson[] {
+  return rows.render(ids, ids.map((id) => `{${id},1}`), values, firstKey);
+}
 
 describe('rendered rows: what is kept and for how long', () => {
   const sameKey = (a: string, b: string) => a === b;
@@ -21,39 +24,39 @@ describe('rendered rows: what is kept and for how long', () => {
       { leadId: 3, name: 'ж'.repeat(100_000), price: 1.5 },
       { leadId: 4 },
     ];
-    const kept = rows.render(values.map((v) => printed(v.leadId)), values, 'leadId');
+    const kept = renderAs(rows, values, undefined, 'leadId');
     expect(kept.map(text)).toEqual(values.map((v) => JSON.stringify(v)));
     values.forEach((v, i) => {
       expect(kept[i]!.text.subarray(kept[i]!.start, kept[i]!.end).equals(Buffer.from(JSON.stringify(v)))).toBe(true);
-      expect(text(rows.find(printed(v.leadId))!)).toBe(JSON.stringify(v));
+      expect(text(rows.find(i + 1, `{${i + 1},1}`)!)).toBe(JSON.stringify(v));
     });
-    expect(rows.render([], [], 'leadId')).toEqual([]);
-    expect(() => rows.render([printed(9), printed(10)], [{ other: 1 }, { other: 2 }], 'leadId')).toThrow(/row 0 of 2/);
+    expect(renderAs(rows, [], [], 'leadId')).toEqual([]);
+    expect(() => renderAs(rows, [{ other: 1 }, { other: 2 }], [9, 10], 'leadId')).toThrow(/row 0 of 2/);
   });
 
-  it('finds a row only as it was printed, with the same extra part (null and "" differ)', () => {
+  it('finds a row only as it was printed, all of it', () => {
     const rows = new RenderedRows(sameKey);
     rows.begin('c');
-    rows.render([printed(1, 'Lead 1'), printed(3)], [{ a: 'one' }, { a: 'three' }], 'a');
-    expect(text(rows.find(printed(1, 'Lead 1'))!)).toBe('{"a":"one"}');
-    expect(rows.find(printed(1, 'Lead 1 (renamed)'))).toBeUndefined();
-    expect(rows.find({ id: 1, printed: '{1,2}', extra: 'Lead 1' })).toBeUndefined();
-    expect(rows.find(printed(3, ''))).toBeUndefined();
-    expect(rows.find(printed(5))).toBeUndefined();
+    rows.render([1, 3], ['{1,2}"Lead 1', '{3,4}'], [{ a: 'one' }, { a: 'three' }], 'a');
+    expect(text(rows.find(1, '{1,2}"Lead 1')!)).toBe('{"a":"one"}');
+    expect(rows.find(1, '{1,2}"Lead 1 (renamed)')).toBeUndefined();
+    expect(rows.find(1, '{1,5}"Lead 1')).toBeUndefined();
+    expect(rows.find(3, '{3,4}"')).toBeUndefined();
+    expect(rows.find(5, '{5,6}')).toBeUndefined();
     // The renamed row's rendering replaces the old one.
-    rows.render([printed(1, 'Lead 1 (renamed)')], [{ a: 'renamed' }], 'a');
-    expect(text(rows.find(printed(1, 'Lead 1 (renamed)'))!)).toBe('{"a":"renamed"}');
-    expect(rows.find(printed(1, 'Lead 1'))).toBeUndefined();
+    rows.render([1], ['{1,2}"Lead 1 (renamed)'], [{ a: 'renamed' }], 'a');
+    expect(text(rows.find(1, '{1,2}"Lead 1 (renamed)')!)).toBe('{"a":"renamed"}');
+    expect(rows.find(1, '{1,2}"Lead 1')).toBeUndefined();
   });
 
   it('drops everything when the context changes, not when an equal one comes', () => {
     const rows = new RenderedRows<{ zone: string }>((a, b) => a.zone === b.zone);
     rows.begin({ zone: 'Europe/Moscow' });
-    rows.render([printed(1)], [{ a: 1 }], 'a');
+    renderAs(rows, [{ a: 1 }]);
     rows.begin({ zone: 'Europe/Moscow' });
-    expect(rows.find(printed(1))).toBeDefined();
+    expect(rows.find(1, '{1,1}')).toBeDefined();
     rows.begin({ zone: 'Asia/Vladivostok' });
-    expect(rows.find(printed(1))).toBeUndefined();
+    expect(rows.find(1, '{1,1}')).toBeUndefined();
     expect(rows.size).toBe(0);
   });
 
@@ -63,13 +66,13 @@ describe('rendered rows: what is kept and for how long', () => {
     const rows = new RenderedRows(sameKey, 2 * one - 1);
     rows.begin('c');
     const value = (c: string) => ({ a: c.repeat(44) });
-    rows.render([printed(1)], [value('a')], 'a');
-    rows.render([printed(2)], [value('b')], 'a'); // young is full: {1, 2} become the old generation
-    expect(text(rows.find(printed(1))!)).toBe(JSON.stringify(value('a'))); // carried into the young one
-    rows.render([printed(3)], [value('c')], 'a'); // full again: {1, 3} old, {2} dropped
-    expect(rows.find(printed(2))).toBeUndefined();
-    expect(text(rows.find(printed(1))!)).toBe(JSON.stringify(value('a')));
-    expect(text(rows.find(printed(3))!)).toBe(JSON.stringify(value('c')));
+    renderAs(rows, [value('a')], [1]);
+    renderAs(rows, [value('b')], [2]); // young is full: {1, 2} become the old generation
+    expect(text(rows.find(1, '{1,1}')!)).toBe(JSON.stringify(value('a'))); // carried into the young one
+    renderAs(rows, [value('c')], [3]); // full again: {1, 3} old, {2} dropped
+    expect(rows.find(2, '{2,1}')).toBeUndefined();
+    expect(text(rows.find(1, '{1,1}')!)).toBe(JSON.stringify(value('a')));
+    expect(text(rows.find(3, '{3,1}')!)).toBe(JSON.stringify(value('c')));
     expect(rows.size).toBeLessThanOrEqual(3);
   });
 
@@ -77,8 +80,8 @@ describe('rendered rows: what is kept and for how long', () => {
     const rows = new RenderedRows(sameKey);
     rows.begin('c');
     const values = [{ a: 'ж' }, { a: [1, null] }, { a: '"' }, { a: 4 }, { a: '👍🏽' }];
-    const kept = rows.render(values.map((_, i) => printed(i)), values, 'a');
-    const other = rows.render([printed(10), printed(11)], [{ a: 'x' }, { a: 'y' }], 'a');
+    const kept = renderAs(rows, values);
+    const other = renderAs(rows, [{ a: 'x' }, { a: 'y' }], [10, 11]);
     const all = [...kept, ...other];
     const allValues = [...values, { a: 'x' }, { a: 'y' }];
     // Runs of one rendering, a row skipped, reversed, interleaved: the bytes are JSON.stringify's each time.
@@ -87,8 +90,8 @@ describe('rendered rows: what is kept and for how long', () => {
       expect(bytes.toString('utf8')).toBe(JSON.stringify({ asOf: 'я', rows: order.map((i) => allValues[i]) }));
     }
     // A row of another rendering that begins where the previous row's next one would: not one range.
-    const [first] = rows.render([printed(20)], [{ a: 1 }], 'a'); // bytes 1..8 of [{"a":1}]
-    const [, second] = rows.render([printed(21), printed(22)], [{ a: 3 }, { a: 4 }], 'a'); // bytes 9..16
+    const [first] = renderAs(rows, [{ a: 1 }], [20]); // bytes 1..8 of [{"a":1}]
+    const [, second] = renderAs(rows, [{ a: 3 }, { a: 4 }], [21, 22]); // bytes 9..16
     expect(second!.start).toBe(first!.end + 1);
     expect(joinRows('[', [first!, second!], ']').toString('utf8')).toBe('[{"a":1},{"a":4}]');
   });
@@ -137,7 +140,14 @@ describe('the stuck-deal answer from rendered rows, on real Postgres', () => {
     expect((await answer(rendered, ctx, { ...ALL, minDays: 5, pipelineId: 10 })).renders).toBe(0);
 
     // One lead renamed (a name that JSON must escape), then repriced: that row only, each time.
-    await t.db.none(`UPDATE amo.leads SET name = $2 WHERE id = $1`, [openLead, 'Сделка "Ромашка" \\ 👍🏽\n\ttab']);
+    await t.db.none(`UPDATE amo.leads SET name = $2 WHERE id = $1`, [openLead, 'Сделка {"Ромашка"} \\ 👍🏽\n\ttab']);
+    expect((await answer(rendered, ctx)).renders).toBe(1);
+    // No name and an empty one are different answers (null and "").
+    await t.db.none(`UPDATE amo.leads SET name = NULL WHERE id = $1`, [openLead]);
+    expect((await answer(rendered, ctx)).renders).toBe(1);
+    await t.db.none(`UPDATE amo.leads SET name = '' WHERE id = $1`, [openLead]);
+    expect((await answer(rendered, ctx)).renders).toBe(1);
+    await t.db.none(`UPDATE amo.leads SET name = $2 WHERE id = $1`, [openLead, 'Сделка {"Ромашка"} \\ 👍🏽\n\ttab']);
     expect((await answer(rendered, ctx)).renders).toBe(1);
     await t.db.none(`UPDATE amo.leads SET price = price + 1 WHERE id = $1`, [openLead]);
     expect((await answer(rendered, ctx)).renders).toBe(1);
