@@ -8,6 +8,7 @@ import { managersBoard } from '../kpi/managers';
 import { amountProblem, deletePlan, listPlans, PlanBatchError, readPlanBatch, savePlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
 import { daysInclusive, monthBounds } from '../kpi/time';
+import { activityJson } from './activity-answer';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
 import { compressLargeJson, EncodedJson, encodeJson } from './compress';
@@ -122,7 +123,7 @@ export function apiRouter(config: Config, db: Db): Router {
       throw badRequest(`from ${fromText} is after to ${toText}`);
     }
     if (daysInclusive(from, to) > MAX_RANGE_DAYS) throw badRequest(`the range ${from}..${to} is longer than ${MAX_RANGE_DAYS} days`);
-    res.json(await shared(req, () => activity(db, ctx, from, to, q.managerId ?? null)));
+    res.json(await shared(req, async () => activityJson(await activity(db, ctx, from, to, q.managerId ?? null))));
   });
 
   r.get('/kpi/stale-deals', async (req, res) => {
