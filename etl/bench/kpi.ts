@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DateTime } from 'luxon';
 import { Pool } from 'undici';
@@ -13,10 +15,38 @@ import { listManagers, listPipelines, syncStatus } from '../src/kpi/reference';
 import { staleDeals, type StaleFilter } from '../src/kpi/stale';
 import { monthBounds } from '../src/kpi/time';
 import { createLogger, setLogger } from '../src/log';
+import { nodeFlagsOf } from '../test/support/node-flags';
 import { generateAccount } from './_kpi-data';
 import { benchDatabase, intOption, ms, time, timePair, type Timing } from './_support';
 
 const TOKEN = 'bench-read-token';
+const BIN = path.resolve(__dirname, '../bin/amokpi.js');
+
+interface Served {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `amokpi serve` in a process of its own, with the flags of bin/amokpi.js, as it runs for a user: the bench's
+ * direct calls (tens of MB of garbage for a long list) and its HTTP client then do not share the server's heap
+ * and thread.
+ */
+function serveProcess(env: Record<string, string>): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeFlagsOf(BIN), BIN, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const failed = (why: string) => reject(new Error(`amokpi serve ${why}: ${out.trim()}`));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /amokpi API on (\S+)/.exec(out);
+      if (m) resolve({ url: m[1]!, stop: () => (child.kill('SIGTERM'), exited) });
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => failed(`exited (${code})`));
+  });
+}
 
 interface Case {
   name: string;
@@ -46,6 +76,7 @@ export default async function (args: string[]): Promise<void> {
 
 async function benchSize(leads: number, iterations: number): Promise<string[]> {
   const bench = await benchDatabase();
+  let served: Served | undefined;
   try {
     const t0 = performance.now();
     const gen = await generateAccount(bench.db, { leads, events: leads * 5, managers: 200, snapshotDays: 3 * 365 });
@@ -55,7 +86,10 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
               (SELECT count(*) FROM kpi.active_leads)::int AS active, (SELECT count(*) FROM kpi.snapshot_managers)::int AS snap,
               pg_size_pretty(pg_database_size(current_database())) AS size`,
     );
-    const config = loadConfig({ AMOKPI_API_TOKEN: TOKEN, AMOKPI_ADMIN_TOKEN: 'bench-admin-token', AMOKPI_PORT: '0', LOG_LEVEL: 'warn' });
+    const env = { AMOKPI_API_TOKEN: TOKEN, AMOKPI_ADMIN_TOKEN: 'bench-admin-token', AMOKPI_PORT: '0', LOG_LEVEL: 'warn' };
+    const config = loadConfig(env);
+    served = await serveProcess({ ...env, DATABASE_URL: bench.url, AMOKPI_HOST: '127.0.0.1' });
+    // The same server in the bench's own process, for one line that shows what sharing it costs.
     const server = await startServer({ config, db: bench.db });
     const ctx0 = await loadKpiContext(bench.db, config);
     const past = DateTime.fromISO(ctx0.today).minus({ days: 40 }).toISODate()!;
@@ -74,11 +108,12 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
       { name: 'kpi/stale-deals (one manager)', path: '/api/v1/kpi/stale-deals?managerId=7', direct: (db) => stale(db, { minDays: 0, managerId: 7, pipelineId: null }) },
     ];
     // undici's Pool with keep-alive: the lightest client, so the ratio shows the server's HTTP cost.
-    const pool = new Pool(server.url, { connections: 8 });
-    const get = async (path: string, encoding?: string) => {
+    const pool = new Pool(served.url, { connections: 8 });
+    const local = new Pool(server.url, { connections: 8 });
+    const get = async (path: string, encoding?: string, via = pool) => {
       const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
       if (encoding) headers['accept-encoding'] = encoding;
-      const r = await pool.request({ method: 'GET', path, headers });
+      const r = await via.request({ method: 'GET', path, headers });
       const body = Buffer.from(await r.body.arrayBuffer());
       if (r.statusCode !== 200) throw new Error(`${path}: HTTP ${r.statusCode} ${body.toString()}`);
       return body;
@@ -97,6 +132,11 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
       out(`${c.name.padEnd(40)}${ms(http!.p50)}${ms(http!.p95)}${ms(direct!.p50)}${ms(direct!.p95)}  ${(http!.p50 / direct!.p50).toFixed(2)} / ${(http!.p95 / direct!.p95).toFixed(2)}` +
         `${(http!.p50 - direct!.p50).toFixed(2).padStart(9)}   ${body.byteLength}`);
     }
+    // The unlimited list from the server in its own process and from the same server in this one, alternating.
+    const unlimited = '/api/v1/kpi/stale-deals?minDays=30';
+    const [own, shared] = await timePair(() => get(unlimited), () => get(unlimited, undefined, local), iterations);
+    out(`${'stale-deals (minDays=30), own process'.padEnd(40)}${ms(own!.p50)}${ms(own!.p95)}`);
+    out(`${'  the same, server in the bench process'.padEnd(40)}${ms(shared!.p50)}${ms(shared!.p95)}`);
     // The route's computation for its first answer of a day (every row's days in status changed) or after a restart:
     // the query and every row rendered anew, no HTTP. The HTTP line above renders from the rows it keeps.
     const anew = staleRenderedRows();
@@ -126,9 +166,11 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     }, 10);
     out(`${'(reference lists, SQL)'.padEnd(40)}${ms(direct.p50)}${ms(direct.p95)}`);
     await pool.close();
+    await local.close();
     await server.close();
     return lines;
   } finally {
+    await served?.stop();
     await bench.stop();
   }
 }
