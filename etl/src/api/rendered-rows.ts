@@ -16,8 +16,12 @@ export interface RowJson {
   readonly end: number;
 }
 
-/** Two generations of this many bytes at most (JSON, printed rows and entries, as counted here): ~32 MB. */
-export const GENERATION_BYTES = 16 * 1024 * 1024;
+/**
+ * Two generations of this many bytes at most (JSON, printed rows and entries, as counted here): ~48 MB. One holds
+ * the longest list at 1M leads, all 37 000 open deals (12.7 MB of JSON, ~21 MB counted); with 16 MB it was split
+ * between the two, and each answer copied half its rows from the old generation to the young one.
+ */
+export const GENERATION_BYTES = 24 * 1024 * 1024;
 /** What an entry costs beside its JSON and its printed text, roughly: the entry and its Map slot. */
 export const ENTRY_BYTES = 160;
 
@@ -25,8 +29,8 @@ export const ENTRY_BYTES = 160;
  * The JSON of a long list's rows, rendered once and kept between answers under the row as Postgres printed it: a
  * row that comes back unchanged is copied, not shaped, stringified and encoded again. At 1M leads the unlimited
  * stuck-deal list is 16 400 rows and 6.3 MB: rendering it, with the garbage that leaves, took ~50 ms of the Node
- * thread per request; finding and copying the kept rows takes ~5. Every answer still reads every row from Postgres: only the rendering is kept, so nothing
- * served is older than the request.
+ * thread per request; finding and copying the kept rows takes ~5. Every answer still reads every row from
+ * Postgres: only the rendering is kept, so nothing served is older than the request.
  *
  * What a row's rendering depends on besides the row itself (the account's zone, names looked up by id) is the
  * context: `begin` drops every row rendered under another one. Memory is bounded by generations: rows go into
