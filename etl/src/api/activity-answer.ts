@@ -13,8 +13,8 @@ const FIGURES_BYTES = 3 * 24 + ',"messages":,"activityMinutes":}'.length;
  * The activity answer's bytes: exactly those of JSON.stringify(answer) in UTF-8, written from pieces. A month of
  * 200 managers is 6 000 rows that repeat 30 dates and 200 managers' ids and names: each date's `{"date":"…` and
  * each manager's `","managerId":…,"managerName":…,"callMinutes":` is encoded once, and each row writes its three
- * figures after them. Measured on such a month with Cyrillic names (0.86 MB): 4.5 ms to stringify and encode,
- * 2.5 ms this way.
+ * figures after them. Measured on such a month with Cyrillic names (0.86 MB): 4.2 ms to stringify and encode,
+ * 2.9 ms this way.
  */
 export function activityJson(answer: Activity): EncodedJson {
   const dates = new Map<string, Buffer>();
@@ -28,10 +28,10 @@ export function activityJson(answer: Activity): EncodedJson {
     const r = rows[i]!;
     let date = dates.get(r.date);
     if (date === undefined) dates.set(r.date, (date = Buffer.from(`{"date":${JSON.stringify(r.date)}`.slice(0, -1))));
-    let manager = managers.get(r.managerId);
+    const manager = managers.get(r.managerId);
     // One manager has one name in an answer; a row that says otherwise is written as it is, not with the first name.
     const piece = manager !== undefined && manager.name === r.managerName ? manager.piece : managerPiece(r.managerId, r.managerName);
-    if (manager === undefined) managers.set(r.managerId, (manager = { name: r.managerName, piece }));
+    if (manager === undefined) managers.set(r.managerId, { name: r.managerName, piece });
     pieces[2 * i] = date;
     pieces[2 * i + 1] = piece;
     size += date.length + piece.length + FIGURES_BYTES + 1;
