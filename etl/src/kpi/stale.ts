@@ -42,44 +42,37 @@ export interface StaleRows {
   names: StageNames;
 }
 
+/**
+ * The zones whose days kpi.open_deals keeps, per database, as this process last made sure. Another process may keep
+ * another zone since: kpi.stale_deals then computes the days itself, a slower path, never a wrong one.
+ */
+const keptZones = new WeakMap<Db, string>();
+
+/** Makes the board's zone the kept one (kpi.use_activity_zone), once per zone and database in this process. */
+async function keepZone(db: Db, zone: string): Promise<void> {
+  if (keptZones.get(db) === zone) return;
+  await db.one('SELECT kpi.use_activity_zone($1)', [zone]);
+  keptZones.set(db, zone);
+}
+
 /** Active leads by calendar days in their current stage (in the account zone), longest first, as Postgres sends them. */
 export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
-  // The filters, of the list and of its day bound.
-  const filters = (x: string) => `($4::bigint IS NULL OR ${x}.manager_id = $4::bigint)
-                         AND ($5::bigint IS NULL OR ${x}.pipeline_id = $5::bigint)
-                         AND ($6::bigint[] IS NULL OR ${x}.manager_id = ANY($6::bigint[]))`;
-  // With a limit, the longest-stuck N entered on or before the local day of the N-th earliest entry (more days in
-  // status is an earlier local day, as kpi.stale_deals' own minDays bound reads it): only those days are ranked,
-  // not every candidate with a zone conversion each (the TV's 50 of 32 000 at 1M leads: 14 -> 6.4 ms of SQL).
-  // One manager's few hundred candidates are ranked as they are: planning the second pass would cost more (~1 ms).
-  const dayBound =
-    f.limit != null && f.managerId === null
-      ? `AND d.entered_at < (
-                               SELECT ((max(c.entered_at) AT TIME ZONE $2)::date + 1)::timestamp AT TIME ZONE $2
-                                 FROM (SELECT x.entered_at FROM kpi.stale_deals($1::timestamptz, $2, $3) x
-                                        WHERE ${filters('x')} ORDER BY x.entered_at LIMIT $7) c)`
-      : '';
+  await keepZone(db, ctx.zone);
   // Tens of thousands of rows at 1M leads: names come from a lookup fetched meanwhile (measured: 11 columns with
   // three repeated names took the driver twice as long as these 8), and each row travels as one text: one field
   // per row to decode instead of eight, and the key of the API's rendered rows (api/rendered-rows.ts) as it is.
   const [rows, names] = await Promise.all([
     db.any<{ r: string }>(
       new pgp.ParameterizedQuery({
-        // The array and the instant are built only for the rows returned, after the sort and the limit: built for
-        // every candidate they took the TV's 50-row list from 22 to 30 ms (33 000 candidates at 1M leads).
+        // kpi.stale_deals filters, ranks and limits; the array and the instant are built for the rows it returns.
         text: `SELECT ARRAY[s.lead_id, s.manager_id, s.pipeline_id, s.status_id, s.price, s.days_in_status,
                      -- epoch milliseconds, as a JS Date holds them: a number parses far faster than a timestamptz.
                      -- Truncated to whole milliseconds first so the float8 product rounds back exactly; extract()
                      -- would be exact too but computes in numeric, 2.5x slower (10 vs 4 ms over 37 000 open deals).
                      round(date_part('epoch', date_trunc('milliseconds', s.entered_at)) * 1000)::bigint]::text
                      || coalesce('"' || s.lead_name, '') AS r
-                FROM (SELECT d.* FROM kpi.stale_deals($1::timestamptz, $2, $3) d
-                       WHERE ${filters('d')}
-                         ${dayBound}
-                       ORDER BY d.days_in_status DESC, d.lead_id
-                       LIMIT $7) s
-               -- the subquery's order, kept without another sort
-               ORDER BY s.days_in_status DESC, s.lead_id`,
+                FROM kpi.stale_deals($1::timestamptz, $2, $3, $4, $5, $6, $7) WITH ORDINALITY s
+               ORDER BY s.ordinality`,
         values: [ctx.now.toISO(), ctx.zone, f.minDays, f.managerId, f.pipelineId, ctx.managers, f.limit ?? null],
       }),
     ),

@@ -115,7 +115,10 @@ describe('kpi tables kept by statement-level triggers', () => {
   // kpi.open_deals (the stuck-deal list) must equal the computation from amo.leads, the status summary and the
   // history after every kind of write the sync makes, and the list must not depend on which path answered.
   const openDeals = () => t.db.any('SELECT * FROM kpi.open_deals ORDER BY lead_id');
-  const recomputed = () => t.db.any(`SELECT * FROM kpi.open_leads_entered('infinity') ORDER BY lead_id`);
+  // With the local day of stage entry in the kept zone (migration 0018), NULL while no zone is kept.
+  const recomputed = () =>
+    t.db.any(`SELECT o.*, (o.entered_at AT TIME ZONE z.zone)::date AS entered_day
+                FROM kpi.open_leads_entered('infinity') o LEFT JOIN kpi.activity_zone z ON true ORDER BY o.lead_id`);
   const upsertLeads = (rows: string[]) =>
     t.db.none(`INSERT INTO amo.leads (id, name, price, responsible_user_id, pipeline_id, status_id, created_at, updated_at, deleted_at, closed_at) VALUES ${rows.join(', ')}
                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, responsible_user_id = EXCLUDED.responsible_user_id,
@@ -191,6 +194,66 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(past.find((r) => r.lead_id === 961)).toMatchObject({ entered_at: new Date('2026-10-01T07:00:00Z'), days_in_status: 61 });
     const pastHistory = await t.db.any(`SELECT lead_id, entered_at FROM kpi.open_leads_entered('2026-12-01T00:00:00Z') ORDER BY lead_id`);
     expect(past.map((r) => [r.lead_id, r.entered_at])).toEqual(pastHistory.map((r) => [r.lead_id, r.entered_at]));
+  });
+
+  it('the ranked list is the same from the kept days, in another zone and from the history; a new zone rewrites the days', async () => {
+    // Two leads on one Moscow day, entered in the reverse order of their ids; two either side of Moscow's midnight,
+    // on one UTC day. The order is by calendar days in status, then lead, never by the instant of entry.
+    await upsertLeads([lead(1101, ANNA, 1003), lead(1102, BORIS, 1003), lead(1103, ANNA, 1002), lead(1104, BORIS, 1002)]);
+    await upsertEvents([
+      status('q1', 1101, '2026-11-10T20:00:00Z', 1003), // 23:00 Nov 10 in Moscow
+      status('q2', 1102, '2026-11-10T06:00:00Z', 1003), // 09:00 Nov 10 in Moscow
+      status('q3', 1103, '2026-11-11T20:30:00Z', 1002), // 23:30 Nov 11 in Moscow, Nov 11 in UTC
+      status('q4', 1104, '2026-11-11T21:30:00Z', 1002), // 00:30 Nov 12 in Moscow, Nov 11 in UTC
+    ]);
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['Europe/Moscow']);
+    type Args = [now: string, zone: string, minDays: number, manager: number | null, pipeline: number | null, managers: number[] | null, limit: number | null];
+    const list = (...a: Args) =>
+      t.db.any(`SELECT s.lead_id, s.days_in_status FROM kpi.stale_deals($1, $2, $3, $4, $5, $6, $7) WITH ORDINALITY s ORDER BY s.ordinality`, a);
+    // The definition, written apart from the function: days from the history as of now, ranked, filtered, cut.
+    const reference = (...[now, zone, minDays, manager, pipeline, managers, limit]: Args) =>
+      t.db.any(
+        `SELECT lead_id, days_in_status FROM (
+           SELECT h.lead_id, h.manager_id, h.pipeline_id,
+                  (($1::timestamptz AT TIME ZONE $2)::date - (h.entered_at AT TIME ZONE $2)::date)::int AS days_in_status
+             FROM kpi.open_leads_entered($1) h) x
+          WHERE days_in_status >= $3 AND ($4::bigint IS NULL OR manager_id = $4) AND ($5::bigint IS NULL OR pipeline_id = $5)
+            AND ($6::bigint[] IS NULL OR manager_id = ANY ($6))
+          ORDER BY days_in_status DESC, lead_id LIMIT $7`,
+        [now, zone, minDays, manager, pipeline, managers, limit],
+      );
+    const ours = (rows: Array<{ lead_id: number; days_in_status: number }>) => rows.filter((r) => r.lead_id >= 1101 && r.lead_id <= 1104);
+    const late = '2027-01-01T00:00:00Z';
+    // By hand: Jan 1 less Nov 10, 11 and 12 in Moscow; in UTC the last two share Nov 11.
+    expect(ours(await list(late, 'Europe/Moscow', 0, null, null, null, null))).toEqual([
+      { lead_id: 1101, days_in_status: 52 }, { lead_id: 1102, days_in_status: 52 }, { lead_id: 1103, days_in_status: 51 }, { lead_id: 1104, days_in_status: 50 },
+    ]);
+    expect(ours(await list(late, 'UTC', 0, null, null, null, null))).toEqual([
+      { lead_id: 1101, days_in_status: 52 }, { lead_id: 1102, days_in_status: 52 }, { lead_id: 1103, days_in_status: 51 }, { lead_id: 1104, days_in_status: 51 },
+    ]);
+    // Kept days (Moscow), another zone (UTC), and the history (a now before the events of Dec 15), with filters.
+    const cases: Args[] = [];
+    for (const now of [late, '2026-12-01T00:00:00Z'])
+      for (const zone of ['Europe/Moscow', 'UTC', 'Asia/Vladivostok'])
+        cases.push([now, zone, 0, null, null, null, null], [now, zone, 51, null, null, null, null], [now, zone, 0, ANNA, null, null, 3],
+          [now, zone, 20, null, 10, [ANNA, BORIS], null], [now, zone, 0, null, null, null, 2], [now, zone, 0, DINA, 99, null, null]);
+    for (const c of cases) expect([c, await list(...c)]).toEqual([c, await reference(...c)]);
+    expect((await list(late, 'Europe/Moscow', 0, null, null, null, null)).length).toBeGreaterThan(4);
+    // The Moscow list reads the kept days: one moved by hand shows in it (and is recomputed by the next write).
+    await t.db.none('UPDATE kpi.open_deals SET entered_day = entered_day - 3 WHERE lead_id = 1104');
+    expect(ours(await list(late, 'Europe/Moscow', 0, null, null, null, null))[0]).toEqual({ lead_id: 1104, days_in_status: 53 });
+    expect(ours(await list(late, 'UTC', 0, null, null, null, null))[3]).toEqual({ lead_id: 1104, days_in_status: 51 });
+    await upsertEvents([status('q4', 1104, '2026-11-11T21:30:00Z', 1002)]);
+    expect(await openDeals()).toEqual(await recomputed());
+    // A new kept zone rewrites every day; then its list reads them.
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['UTC']);
+    const days = async () => Object.fromEntries((await t.db.any('SELECT lead_id, entered_day FROM kpi.open_deals WHERE lead_id IN (1103, 1104)')).map((r) => [r.lead_id, r.entered_day.toISOString().slice(0, 10)]));
+    expect(await days()).toEqual({ 1103: '2026-11-11', 1104: '2026-11-11' });
+    expect(await openDeals()).toEqual(await recomputed());
+    for (const c of cases) expect([c, await list(...c)]).toEqual([c, await reference(...c)]);
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['Europe/Moscow']);
+    expect(await days()).toEqual({ 1103: '2026-11-11', 1104: '2026-11-12' });
+    expect(await openDeals()).toEqual(await recomputed());
   });
 
   it('task figures read from the kept table equal the same figures over the active-leads view (migration 0015)', async () => {
