@@ -8,6 +8,12 @@
 ALTER TABLE kpi.open_deals ADD COLUMN entered_day date;
 UPDATE kpi.open_deals o SET entered_day = (o.entered_at AT TIME ZONE z.zone)::date FROM kpi.activity_zone z;
 CREATE INDEX open_deals_day ON kpi.open_deals (entered_day, lead_id);
+-- Each row also has a version, new whenever the row is written (a refresh deletes and inserts it): the API keeps
+-- the JSON it rendered for a row under its version and days in status, and asks for the rows themselves only
+-- when it has not rendered that version (kpi.stale_deal_versions). The unlimited list at 1M leads is 16 400 rows
+-- and 4.8 MB: building, sending and decoding each row's text took ~8 of the ~17 ms its query took.
+ALTER TABLE kpi.open_deals ADD COLUMN version bigint GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX open_deals_version ON kpi.open_deals (version);
 -- One manager's list in the same order (it replaces the index on the instant, which only that list read).
 DROP INDEX kpi.open_deals_manager;
 CREATE INDEX open_deals_manager_day ON kpi.open_deals (manager_id, entered_day, lead_id);
@@ -58,7 +64,7 @@ BEGIN
    WHERE e.type = 'outgoing_chat_message' AND e.created_by <> 0
    GROUP BY 1, 2
    ORDER BY 1, 2;
-  UPDATE kpi.open_deals SET entered_day = (entered_at AT TIME ZONE p_tz)::date;
+  UPDATE kpi.open_deals SET entered_day = (entered_at AT TIME ZONE p_tz)::date, version = DEFAULT;
 END
 $$;
 
@@ -77,7 +83,7 @@ DROP FUNCTION kpi.stale_deals(timestamptz, text, int);
 CREATE FUNCTION kpi.stale_deals(p_now timestamptz, p_tz text, p_min_days int DEFAULT 0, p_manager bigint DEFAULT NULL,
                                 p_pipeline bigint DEFAULT NULL, p_managers bigint[] DEFAULT NULL, p_limit int DEFAULT NULL)
 RETURNS TABLE (lead_id bigint, lead_name text, manager_id bigint, pipeline_id bigint, status_id bigint,
-               price bigint, entered_at timestamptz, days_in_status int)
+               price bigint, entered_at timestamptz, days_in_status int, version bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET plan_cache_mode = force_custom_plan SET random_page_cost = 1.1 AS $$
 DECLARE
   today date := (p_now AT TIME ZONE p_tz)::date;
@@ -87,7 +93,8 @@ BEGIN
     -- The kept rows with their kept days, in the day index's order. "created_at < p_now OR NULL", not coalesce():
     -- the planner then estimates the rows from statistics, not as a third of them.
     RETURN QUERY
-      SELECT o.lead_id, o.lead_name, o.manager_id, o.pipeline_id, o.status_id, o.price, o.entered_at, today - o.entered_day
+      SELECT o.lead_id, o.lead_name, o.manager_id, o.pipeline_id, o.status_id, o.price, o.entered_at, today - o.entered_day,
+             o.version
         FROM kpi.open_deals o
        WHERE o.entered_day <= today - p_min_days
          AND (o.created_at < p_now OR o.created_at IS NULL)
@@ -101,7 +108,7 @@ BEGIN
     -- history as of p_now).
     RETURN QUERY
       SELECT x.lead_id, x.lead_name, x.manager_id, x.pipeline_id, x.status_id, x.price, x.entered_at,
-             today - (x.entered_at AT TIME ZONE p_tz)::date
+             today - (x.entered_at AT TIME ZONE p_tz)::date, NULL::bigint
         FROM (
           SELECT o.lead_id, o.lead_name, o.manager_id, o.pipeline_id, o.status_id, o.price, o.entered_at
             FROM kpi.open_deals o
@@ -122,9 +129,22 @@ BEGIN
 END
 $$;
 
+-- The kept rows of these versions as kpi.stale_deals returns them as of p_now in p_tz (the versions it returned),
+-- none unless p_tz is still the kept zone. A version missing from the answer was rewritten meanwhile.
+CREATE FUNCTION kpi.stale_deal_versions(p_now timestamptz, p_tz text, p_versions bigint[])
+RETURNS TABLE (lead_id bigint, lead_name text, manager_id bigint, pipeline_id bigint, status_id bigint,
+               price bigint, entered_at timestamptz, days_in_status int, version bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT o.lead_id, o.lead_name, o.manager_id, o.pipeline_id, o.status_id, o.price, o.entered_at,
+         (p_now AT TIME ZONE p_tz)::date - o.entered_day, o.version
+    FROM kpi.open_deals o
+   WHERE o.version = ANY (p_versions) AND EXISTS (SELECT 1 FROM kpi.activity_zone z WHERE z.zone = p_tz)
+$$;
+
 ANALYZE kpi.open_deals;
 
 -- Down Migration
+DROP FUNCTION IF EXISTS kpi.stale_deal_versions(timestamptz, text, bigint[]);
 DROP FUNCTION IF EXISTS kpi.stale_deals(timestamptz, text, int, bigint, bigint, bigint[], int);
 CREATE FUNCTION kpi.stale_deals(p_now timestamptz, p_tz text, p_min_days int DEFAULT 0)
 RETURNS TABLE (lead_id bigint, lead_name text, manager_id bigint, pipeline_id bigint, status_id bigint,
@@ -188,4 +208,6 @@ $$;
 DROP INDEX IF EXISTS kpi.open_deals_manager_day;
 DROP INDEX IF EXISTS kpi.open_deals_day;
 CREATE INDEX open_deals_manager ON kpi.open_deals (manager_id, entered_at);
+DROP INDEX IF EXISTS kpi.open_deals_version;
+ALTER TABLE kpi.open_deals DROP COLUMN IF EXISTS version;
 ALTER TABLE kpi.open_deals DROP COLUMN IF EXISTS entered_day;

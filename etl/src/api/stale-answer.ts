@@ -1,7 +1,7 @@
 import type { Db } from '../db';
 import type { KpiContext } from '../kpi/context';
 import type { StageNames } from '../kpi/names';
-import { leadLinkPrefix, shapeStaleRow, staleRows, type StaleDealRow, type StaleFilter } from '../kpi/stale';
+import { isVersionKey, leadLinkPrefix, shapeStaleRow, staleKeys, staleRows, staleRowsOf, type StaleDealRow, type StaleFilter, type StaleRows } from '../kpi/stale';
 import { formatInstant } from '../kpi/time';
 import { EncodedJson } from './compress';
 import { joinRows, RenderedRows, type RowJson } from './rendered-rows';
@@ -29,7 +29,7 @@ export function staleRenderedRows(generationBytes?: number): RenderedRows<StaleR
   return new RenderedRows(sameRendering, generationBytes);
 }
 
-/** The lead id that begins a row's `{leadId,…}` text. */
+/** The lead id that begins a row's `{leadId,…}` text or its `vleadId,…` version key. */
 function leadIdOf(printed: string): number {
   let id = 0;
   for (let i = 1, c = printed.charCodeAt(1); c >= 48 && c <= 57; c = printed.charCodeAt(++i)) id = id * 10 + (c - 48);
@@ -37,24 +37,46 @@ function leadIdOf(printed: string): number {
 }
 
 /**
- * The stuck-deal answer as the API sends it: the bytes of JSON.stringify(staleDeals(…)) in UTF-8, with each row
- * Postgres returns unchanged since an earlier answer copied from `rendered` instead of shaped and encoded again.
+ * The stuck-deal answer as the API sends it: the bytes of JSON.stringify(staleDeals(…)) in UTF-8. Postgres sends a
+ * kept row as its version key (staleKeys), and the row itself only for a key not rendered yet (staleRowsOf): a row
+ * unchanged since an earlier answer is copied from `rendered` instead of sent, decoded, shaped and encoded again.
  */
 export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
-  const { printed, names } = await staleRows(db, ctx, f);
+  const answer = await rowsAnswer(ctx, rendered, await staleKeys(db, ctx, f), async (keys) => {
+    const versioned = keys.filter(isVersionKey);
+    const rows = versioned.length > 0 ? await staleRowsOf(db, ctx, versioned) : new Map<string, string>();
+    return rows.size < versioned.length ? null : keys.map((k) => (isVersionKey(k) ? rows.get(k)! : k));
+  });
+  // A row rewritten between the two queries: the list is read again with every row printed, and those rendered
+  // now are kept under their printed text (the next answer renders them again, under their version keys).
+  return answer ?? (await rowsAnswer(ctx, rendered, await staleRows(db, ctx, f), async (printed) => printed))!;
+}
+
+/**
+ * The answer from each row's key (`keyed`): kept rows are copied, the others rendered from their printed text,
+ * which `printedOf` gives for their keys (null when it cannot: then so does this).
+ */
+async function rowsAnswer(
+  ctx: KpiContext,
+  rendered: RenderedRows<StaleRendering>,
+  { printed: keys, names }: StaleRows,
+  printedOf: (keys: string[]) => Promise<string[] | null>,
+): Promise<EncodedJson | null> {
   const rendering: StaleRendering = { zone: ctx.zone, link: leadLinkPrefix(ctx), names };
   rendered.begin(rendering);
-  const json: RowJson[] = new Array(printed.length);
-  const ids: number[] = new Array(printed.length);
+  const json: RowJson[] = new Array(keys.length);
+  const ids: number[] = new Array(keys.length);
   const missing: number[] = [];
-  for (let i = 0; i < printed.length; i++) {
-    const kept = rendered.find((ids[i] = leadIdOf(printed[i]!)), printed[i]!);
+  for (let i = 0; i < keys.length; i++) {
+    const kept = rendered.find((ids[i] = leadIdOf(keys[i]!)), keys[i]!);
     if (kept === undefined) missing.push(i);
     else json[i] = kept;
   }
   if (missing.length > 0) {
-    const values: StaleDealRow[] = missing.map((i) => shapeStaleRow(printed[i]!, names, rendering.zone, rendering.link));
-    const fresh = rendered.render(missing.map((i) => ids[i]!), missing.map((i) => printed[i]!), values, 'leadId');
+    const printed = await printedOf(missing.map((i) => keys[i]!));
+    if (printed === null) return null;
+    const values: StaleDealRow[] = printed.map((p) => shapeStaleRow(p, names, rendering.zone, rendering.link));
+    const fresh = rendered.render(missing.map((i) => ids[i]!), missing.map((i) => keys[i]!), values, 'leadId');
     missing.forEach((i, k) => (json[i] = fresh[k]!));
   }
   // The keys in StaleDeals' order: asOf, then rows.

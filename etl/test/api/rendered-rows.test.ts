@@ -170,6 +170,55 @@ describe('the stuck-deal answer from rendered rows, on real Postgres', () => {
     expect((await answer(rendered, ctx)).renders).toBe(cold.rows);
   });
 
+  it('stays exact when a row is rewritten between the list and the rows it asks for', async () => {
+    const rendered = staleRenderedRows();
+    const ctx = await context();
+    // Postgres sends kept rows as version keys; the rows themselves are asked for those not rendered yet (all, the
+    // first time). A write lands in between: the version asked for is gone, and the list is read again.
+    let written = 0;
+    let printedLists = 0;
+    const racing = new Proxy(t.db, {
+      get(db, key, receiver) {
+        if (key !== 'any') return Reflect.get(db, key, receiver);
+        return async (...args: Parameters<typeof db.any>) => {
+          const rows = await db.any(...args);
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+          // after the list of keys (the query that prints kept rows as versions), once
+          if (/kpi\.stale_deals\(/.test(text) && !/ELSE 'v'/.test(text)) printedLists++;
+          if (/ELSE 'v'/.test(text) && written++ === 0) await db.none('UPDATE amo.leads SET price = price + 7 WHERE id = $1', [openLead]);
+          return rows;
+        };
+      },
+    });
+    const bytes = (await staleDealsJson(racing, ctx, ALL, rendered)).bytes;
+    expect(written).toBe(1);
+    expect(printedLists).toBe(1);
+    const now = await staleDeals(t.db, ctx, ALL);
+    expect(bytes.toString('utf8')).toBe(JSON.stringify(now));
+    const raced = now.rows.find((r) => r.leadId === openLead)!;
+    const { price } = await t.db.one<{ price: number }>('SELECT price::int FROM amo.leads WHERE id = $1', [openLead]);
+    expect(raced.price).toBe(price);
+    // Those rows were kept under their printed text: the next answer renders them again, under their versions.
+    const next = await answer(rendered, ctx);
+    expect(next.renders).toBe(next.rows);
+    expect((await answer(rendered, ctx)).renders).toBe(0);
+  });
+
+  it('stays exact when another process keeps another zone: rows come printed, then as versions again', async () => {
+    const rendered = staleRenderedRows();
+    const ctx = await context();
+    const cold = await answer(rendered, ctx);
+    expect((await answer(rendered, ctx)).renders).toBe(0);
+    // kpi.open_deals' days are now in UTC: this process's zone's days are computed per row, each row printed.
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['UTC']);
+    expect((await answer(rendered, ctx)).renders).toBe(cold.rows);
+    expect((await answer(rendered, ctx)).renders).toBe(0);
+    // Back to this zone: every row has a new version.
+    await t.db.one('SELECT kpi.use_activity_zone($1)', [ctx.zone]);
+    expect((await answer(rendered, ctx)).renders).toBe(cold.rows);
+    expect((await answer(rendered, ctx)).renders).toBe(0);
+  });
+
   it('stays exact when the rows outgrow the generations', async () => {
     // ~300 bytes a row: a generation holds one or two of them.
     const rendered = staleRenderedRows(400);

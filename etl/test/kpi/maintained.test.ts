@@ -114,7 +114,10 @@ describe('kpi tables kept by statement-level triggers', () => {
 
   // kpi.open_deals (the stuck-deal list) must equal the computation from amo.leads, the status summary and the
   // history after every kind of write the sync makes, and the list must not depend on which path answered.
-  const openDeals = () => t.db.any('SELECT * FROM kpi.open_deals ORDER BY lead_id');
+  // Every column but the row's version, which only says the row was written (a recomputation has none).
+  const openDeals = () =>
+    t.db.any('SELECT lead_id, lead_name, manager_id, pipeline_id, status_id, price, created_at, entered_at, entered_day FROM kpi.open_deals ORDER BY lead_id');
+  const versions = async () => new Map((await t.db.any<{ lead_id: number; version: string }>('SELECT lead_id, version FROM kpi.open_deals')).map((r) => [r.lead_id, r.version]));
   // With the local day of stage entry in the kept zone (migration 0018), NULL while no zone is kept.
   const recomputed = () =>
     t.db.any(`SELECT o.*, (o.entered_at AT TIME ZONE z.zone)::date AS entered_day
@@ -146,7 +149,14 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(d).toEqual(await recomputed());
     // The lead moves on (the lead list says so before its event arrives), is reassigned and repriced; the
     // unsorted one is sorted; the identical rewrite of a lead changes nothing.
+    const before = await versions();
     await upsertLeads([lead(951, BORIS, 1002, 5000), lead(952, BORIS, 1002), lead(953, ANNA, 142)]);
+    // A written row has a new version (the API renders its JSON again); a row not written keeps its own.
+    const after = await versions();
+    expect(after.get(951)).not.toEqual(before.get(951));
+    const untouched = [...before.keys()].filter((id) => id !== 951 && id !== 952);
+    expect(untouched.length).toBeGreaterThan(2);
+    for (const id of untouched) expect([id, after.get(id)]).toEqual([id, before.get(id)]);
     d = await openDeals();
     expect(d.find((r) => r.lead_id === 951)).toMatchObject({ manager_id: BORIS, price: 5000, status_id: 1002, entered_at: new Date('2026-11-01T10:00:00Z') });
     expect(d.map((r) => r.lead_id)).toContain(952);
@@ -176,7 +186,8 @@ describe('kpi tables kept by statement-level triggers', () => {
   });
 
   it('the stuck-deal list is the same from the kept table (now after every event) and from the history (a past now)', async () => {
-    const viaTable = await t.db.any(`SELECT * FROM kpi.stale_deals('2027-01-01T00:00:00Z', 'Europe/Moscow', 0) ORDER BY lead_id`);
+    const columns = 'lead_id, lead_name, manager_id, pipeline_id, status_id, price, entered_at, days_in_status';
+    const viaTable = await t.db.any(`SELECT ${columns} FROM kpi.stale_deals('2027-01-01T00:00:00Z', 'Europe/Moscow', 0) ORDER BY lead_id`);
     const viaHistory = await t.db.any(
       `SELECT h.lead_id, h.lead_name, h.manager_id, h.pipeline_id, h.status_id, h.price, h.entered_at,
               ('2027-01-01'::date - (h.entered_at AT TIME ZONE 'Europe/Moscow')::date)::int AS days_in_status
@@ -188,7 +199,7 @@ describe('kpi tables kept by statement-level triggers', () => {
     // that event): the history answers, and the lead counts from its creation.
     await upsertLeads([lead(961, DINA, 1003)]);
     await upsertEvents([status('p1', 961, '2026-12-15T10:00:00Z', 1003)]);
-    const at = (now: string) => t.db.any(`SELECT * FROM kpi.stale_deals($1, 'Europe/Moscow', 0) ORDER BY lead_id`, [now]);
+    const at = (now: string) => t.db.any(`SELECT ${columns} FROM kpi.stale_deals($1, 'Europe/Moscow', 0) ORDER BY lead_id`, [now]);
     expect((await at('2027-01-01T00:00:00Z')).find((r) => r.lead_id === 961)).toMatchObject({ entered_at: new Date('2026-12-15T10:00:00Z'), days_in_status: 17 });
     const past = await at('2026-12-01T00:00:00Z');
     expect(past.find((r) => r.lead_id === 961)).toMatchObject({ entered_at: new Date('2026-10-01T07:00:00Z'), days_in_status: 61 });
@@ -246,7 +257,10 @@ describe('kpi tables kept by statement-level triggers', () => {
     await upsertEvents([status('q4', 1104, '2026-11-11T21:30:00Z', 1002)]);
     expect(await openDeals()).toEqual(await recomputed());
     // A new kept zone rewrites every day; then its list reads them.
+    const beforeZone = await versions();
     await t.db.one('SELECT kpi.use_activity_zone($1)', ['UTC']);
+    const afterZone = await versions();
+    for (const [id, v] of beforeZone) expect([id, afterZone.get(id)]).not.toEqual([id, v]);
     const days = async () => Object.fromEntries((await t.db.any('SELECT lead_id, entered_day FROM kpi.open_deals WHERE lead_id IN (1103, 1104)')).map((r) => [r.lead_id, r.entered_day.toISOString().slice(0, 10)]));
     expect(await days()).toEqual({ 1103: '2026-11-11', 1104: '2026-11-11' });
     expect(await openDeals()).toEqual(await recomputed());
