@@ -1,7 +1,10 @@
 import { utf8Bytes } from './compress';
 
 interface Kept {
-  /** The row as Postgres printed it, all of it: the rendering is kept for exactly this text. */
+  /**
+   * The row as Postgres printed it, all of it, or a key that stands for exactly that text (a stuck deal's version):
+   * the rendering is kept for exactly this.
+   */
   readonly printed: string;
   /** The row's JSON: bytes [start, end) of a buffer shared with the rows rendered along with it. */
   readonly text: Buffer;
@@ -26,11 +29,12 @@ export const GENERATION_BYTES = 24 * 1024 * 1024;
 export const ENTRY_BYTES = 160;
 
 /**
- * The JSON of a long list's rows, rendered once and kept between answers under the row as Postgres printed it: a
- * row that comes back unchanged is copied, not shaped, stringified and encoded again. At 1M leads the unlimited
- * stuck-deal list is 16 400 rows and 6.3 MB: rendering it, with the garbage that leaves, took ~50 ms of the Node
- * thread per request; finding and copying the kept rows takes ~5. Every answer still reads every row from
- * Postgres: only the rendering is kept, so nothing served is older than the request.
+ * The JSON of a long list's rows, rendered once and kept between answers under the row as Postgres printed it (or a
+ * key that stands for that text): a row that comes back unchanged is copied, not shaped, stringified and encoded
+ * again. At 1M leads the unlimited stuck-deal list is 16 400 rows and 6.3 MB: rendering it, with the garbage that
+ * leaves, took ~50 ms of the Node thread per request; finding and copying the kept rows takes ~5. Every answer
+ * still reads every row, or its key, from Postgres: only the rendering is kept, so nothing served is older than
+ * the request.
  *
  * What a row's rendering depends on besides the row itself (the account's zone, names looked up by id) is the
  * context: `begin` drops every row rendered under another one. Memory is bounded by generations: rows go into
@@ -42,7 +46,7 @@ export class RenderedRows<C> {
   private young = new Map<number, Kept>();
   private old = new Map<number, Kept>();
   private youngBytes = 0;
-  private context: C | undefined;
+  private keptUnder: C | undefined;
 
   constructor(
     private readonly sameContext: (a: C, b: C) => boolean,
@@ -51,8 +55,8 @@ export class RenderedRows<C> {
 
   /** Before rendering an answer under `context`: rows kept under another context are dropped. */
   begin(context: C): void {
-    if (this.context === undefined || !this.sameContext(this.context, context)) this.clear();
-    this.context = context;
+    if (this.keptUnder === undefined || !this.sameContext(this.keptUnder, context)) this.clear();
+    this.keptUnder = context;
   }
 
   clear(): void {
@@ -91,6 +95,11 @@ export class RenderedRows<C> {
       start = end + 1;
     }
     return out;
+  }
+
+  /** The context of the rows kept, if any. */
+  get context(): C | undefined {
+    return this.keptUnder;
   }
 
   get size(): number {

@@ -1,13 +1,17 @@
 import type { Db } from '../db';
 import type { KpiContext } from '../kpi/context';
 import type { StageNames } from '../kpi/names';
-import { isVersionKey, leadLinkPrefix, shapeStaleRow, staleKeys, staleRows, staleRowsOf, type StaleDealRow, type StaleFilter, type StaleRows } from '../kpi/stale';
+import { isVersionKey, leadLinkPrefix, shapeStaleRow, staleKeyedRows, staleKeys, staleRowsOf, type StaleDealRow, type StaleFilter } from '../kpi/stale';
 import { formatInstant } from '../kpi/time';
 import { EncodedJson } from './compress';
 import { joinRows, RenderedRows, type RowJson } from './rendered-rows';
 
-/** What a stuck-deal row's JSON depends on besides the row: enteredAt's zone, the link, the names of its ids. */
+/**
+ * What a stuck-deal row's JSON depends on besides the row: enteredAt's zone, the link, the names of its ids. And the
+ * day: every row's days in status turn at midnight, so nothing kept the day before is of use.
+ */
 export interface StaleRendering {
+  today: string;
   zone: string;
   link: string | null;
   names: StageNames;
@@ -20,7 +24,7 @@ function sameEntries<K>(a: Map<K, string>, b: Map<K, string>): boolean {
 }
 
 function sameRendering(a: StaleRendering, b: StaleRendering): boolean {
-  return a.zone === b.zone && a.link === b.link && sameEntries(a.names.users, b.names.users) &&
+  return a.today === b.today && a.zone === b.zone && a.link === b.link && sameEntries(a.names.users, b.names.users) &&
     sameEntries(a.names.pipelines, b.names.pipelines) && sameEntries(a.names.statuses, b.names.statuses);
 }
 
@@ -42,27 +46,40 @@ function leadIdOf(printed: string): number {
  * unchanged since an earlier answer is copied from `rendered` instead of sent, decoded, shaped and encoded again.
  */
 export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
-  const answer = await rowsAnswer(ctx, rendered, await staleKeys(db, ctx, f), async (keys) => {
-    const versioned = keys.filter(isVersionKey);
+  // Nothing kept for this day (after a restart, on a new day): the keys alone would only say every row is missing.
+  const kept = rendered.context;
+  if (rendered.size === 0 || kept === undefined || kept.today !== ctx.today || kept.zone !== ctx.zone) return fullAnswer(db, ctx, f, rendered);
+  const { printed: keys, names } = await staleKeys(db, ctx, f);
+  const answer = await rowsAnswer(ctx, rendered, keys, names, async (missing) => {
+    // Most rows new (after a restart, on a new day): the list read again with every row printed costs less than
+    // asking for each (16 400 rows at 1M leads: 19 against 28 ms).
+    if (missing.length > keys.length / 2) return null;
+    const versioned = missing.map((i) => keys[i]!).filter(isVersionKey);
     const rows = versioned.length > 0 ? await staleRowsOf(db, ctx, versioned) : new Map<string, string>();
-    return rows.size < versioned.length ? null : keys.map((k) => (isVersionKey(k) ? rows.get(k)! : k));
+    // null when a row was rewritten between the two queries: its version is gone.
+    return rows.size < versioned.length ? null : missing.map((i) => (isVersionKey(keys[i]!) ? rows.get(keys[i]!)! : keys[i]!));
   });
-  // A row rewritten between the two queries: the list is read again with every row printed, and those rendered
-  // now are kept under their printed text (the next answer renders them again, under their version keys).
-  return answer ?? (await rowsAnswer(ctx, rendered, await staleRows(db, ctx, f), async (printed) => printed))!;
+  return answer ?? fullAnswer(db, ctx, f, rendered);
+}
+
+/** The answer from the list read with each row's key and printed text: what is missing is rendered from it. */
+async function fullAnswer(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
+  const list = await staleKeyedRows(db, ctx, f);
+  return (await rowsAnswer(ctx, rendered, list.keys, list.names, async (missing) => missing.map((i) => list.printed[i]!)))!;
 }
 
 /**
- * The answer from each row's key (`keyed`): kept rows are copied, the others rendered from their printed text,
- * which `printedOf` gives for their keys (null when it cannot: then so does this).
+ * The answer from each row's key: kept rows are copied, the others (their indexes) rendered from their printed
+ * text, which `printedOf` gives (null when it cannot: then so does this).
  */
 async function rowsAnswer(
   ctx: KpiContext,
   rendered: RenderedRows<StaleRendering>,
-  { printed: keys, names }: StaleRows,
-  printedOf: (keys: string[]) => Promise<string[] | null>,
+  keys: readonly string[],
+  names: StageNames,
+  printedOf: (missing: number[]) => Promise<string[] | null>,
 ): Promise<EncodedJson | null> {
-  const rendering: StaleRendering = { zone: ctx.zone, link: leadLinkPrefix(ctx), names };
+  const rendering: StaleRendering = { today: ctx.today, zone: ctx.zone, link: leadLinkPrefix(ctx), names };
   rendered.begin(rendering);
   const json: RowJson[] = new Array(keys.length);
   const ids: number[] = new Array(keys.length);
@@ -73,7 +90,7 @@ async function rowsAnswer(
     else json[i] = kept;
   }
   if (missing.length > 0) {
-    const printed = await printedOf(missing.map((i) => keys[i]!));
+    const printed = await printedOf(missing);
     if (printed === null) return null;
     const values: StaleDealRow[] = printed.map((p) => shapeStaleRow(p, names, rendering.zone, rendering.link));
     const fresh = rendered.render(missing.map((i) => ids[i]!), missing.map((i) => keys[i]!), values, 'leadId');

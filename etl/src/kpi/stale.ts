@@ -73,37 +73,47 @@ const printedRow = (s: string) => `ARRAY[${s}.lead_id, ${s}.manager_id, ${s}.pip
 const versionKey = (s: string) => `'v' || ${s}.lead_id || ',' || ${s}.version || ',' || ${s}.days_in_status`;
 
 /**
- * The stuck deals, filtered, ranked and limited by kpi.stale_deals; each row as `row(s)` prints it. Tens of
- * thousands of rows at 1M leads: names come from a lookup fetched meanwhile (measured: 11 columns with three
- * repeated names took the driver twice as long as these 8), and each row travels as one text: one field per row
- * to decode instead of eight.
+ * The stuck deals, filtered, ranked and limited by kpi.stale_deals; each row as the columns `row(s)` gives print it
+ * (`r`, and `k` when asked). Tens of thousands of rows at 1M leads: names come from a lookup fetched meanwhile
+ * (measured: 11 columns with three repeated names took the driver twice as long as these 8), and each row travels
+ * as one text: one field per row to decode instead of eight.
  */
-async function staleQuery(db: Db, ctx: KpiContext, f: StaleFilter, row: (s: string) => string): Promise<StaleRows> {
+async function staleQuery<R extends { r: string }>(db: Db, ctx: KpiContext, f: StaleFilter, row: (s: string) => string): Promise<{ rows: R[]; names: StageNames }> {
   await keepZone(db, ctx.zone);
   const [rows, names] = await Promise.all([
-    db.any<{ r: string }>(
+    db.any<R>(
       new pgp.ParameterizedQuery({
-        text: `SELECT ${row('s')} AS r FROM kpi.stale_deals($1::timestamptz, $2, $3, $4, $5, $6, $7) WITH ORDINALITY s ORDER BY s.ordinality`,
+        text: `SELECT ${row('s')} FROM kpi.stale_deals($1::timestamptz, $2, $3, $4, $5, $6, $7) WITH ORDINALITY s ORDER BY s.ordinality`,
         values: [ctx.now.toISO(), ctx.zone, f.minDays, f.managerId, f.pipelineId, ctx.managers, f.limit ?? null],
       }),
     ),
     stageNames(db),
   ]);
-  return { printed: rows.map((x) => x.r), names };
+  return { rows, names };
 }
 
 /** Active leads by calendar days in their current stage (in the account zone), longest first, as Postgres prints them. */
-export function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
-  return staleQuery(db, ctx, f, printedRow);
+export async function staleRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
+  const { rows, names } = await staleQuery<{ r: string }>(db, ctx, f, (s) => `${printedRow(s)} AS r`);
+  return { printed: rows.map((x) => x.r), names };
 }
 
+/** A row's key: its version key (isVersionKey) when it is a kept row, else its printed text. */
+const rowKey = (s: string) => `CASE WHEN ${s}.version IS NULL THEN ${printedRow(s)} ELSE ${versionKey(s)} END`;
+
 /**
- * The same list with each kept row as its version key (isVersionKey), and each row computed apart (another zone
- * than the kept one, or a frozen now before a status event) printed as staleRows prints it. A version key stands
- * for the printed row staleRowsOf returns for it.
+ * The same list with each row as its key: a kept row's version key stands for the printed row staleRowsOf returns
+ * for it; a row computed apart (another zone than the kept one, or a frozen now before a status event) comes printed.
  */
-export function staleKeys(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
-  return staleQuery(db, ctx, f, (s) => `CASE WHEN ${s}.version IS NULL THEN ${printedRow(s)} ELSE ${versionKey(s)} END`);
+export async function staleKeys(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
+  const { rows, names } = await staleQuery<{ r: string }>(db, ctx, f, (s) => `${rowKey(s)} AS r`);
+  return { printed: rows.map((x) => x.r), names };
+}
+
+/** The list with each row's key (staleKeys) and its printed text (staleRows), from one read. */
+export async function staleKeyedRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows & { keys: string[] }> {
+  const { rows, names } = await staleQuery<{ k: string; r: string }>(db, ctx, f, (s) => `${rowKey(s)} AS k, ${printedRow(s)} AS r`);
+  return { keys: rows.map((x) => x.k), printed: rows.map((x) => x.r), names };
 }
 
 export function isVersionKey(key: string): boolean {
