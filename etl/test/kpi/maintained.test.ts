@@ -370,6 +370,34 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(kept).toEqual(before);
   });
 
+  it('the ranked list equals the definition before migration 0018, which its down block restores', async () => {
+    const down = fs.readFileSync(path.join(MIGRATIONS_DIR, '0018_open_deals_local_day.sql'), 'utf8').split('-- Down Migration')[1]!;
+    const columns = 'lead_id, lead_name, manager_id, pipeline_id, status_id, price, entered_at, days_in_status';
+    const cases: Array<[string, string, number]> = [];
+    // now after every event (the kept rows) and on Dec 1 (the history); the kept zone and another; two bounds
+    for (const now of ['2027-01-01T00:00:00Z', '2026-12-01T00:00:00Z'])
+      for (const zone of ['Europe/Moscow', 'UTC']) for (const minDays of [0, 40]) cases.push([now, zone, minDays]);
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['Europe/Moscow']);
+    const ranked = [];
+    for (const c of cases)
+      ranked.push(await t.db.any(`SELECT ${columns} FROM kpi.stale_deals($1, $2, $3, NULL, NULL, NULL, NULL) WITH ORDINALITY s ORDER BY s.ordinality`, c));
+    expect(ranked[0]!.length).toBeGreaterThan(3);
+    const before = await t.db.task(async (c) => {
+      await c.none('BEGIN');
+      try {
+        await c.none(down);
+        expect(await c.oneOrNone(`SELECT to_regprocedure('kpi.stale_deal_versions(timestamptz, text, bigint[])') AS f`)).toEqual({ f: null });
+        const out = [];
+        // the API's ranking before 0018, around the three-argument function
+        for (const x of cases) out.push(await c.any(`SELECT ${columns} FROM kpi.stale_deals($1, $2, $3) ORDER BY days_in_status DESC, lead_id`, x));
+        return out;
+      } finally {
+        await c.none('ROLLBACK');
+      }
+    });
+    expect(ranked).toEqual(before);
+  });
+
   it('a reload (TRUNCATE) of the sources leaves the kept table consistent', async () => {
     await t.db.none('TRUNCATE amo.events');
     expect(await openDeals()).toEqual(await recomputed());
