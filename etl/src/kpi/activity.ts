@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { KpiContext } from './context';
+import { keepZone } from './kept-zone';
 import { datesFrom } from './time';
 
 export interface ActivityRow {
@@ -22,8 +23,8 @@ export interface Activity {
  * or messages in the range, or a plan in one of its months), zeros where nothing happened.
  */
 export async function activity(db: Db, ctx: KpiContext, from: string, to: string, managerId: number | null): Promise<Activity> {
-  // Keeps the per-day activity cells in this zone (a no-op unless the zone changed; then a one-off rebuild).
-  await db.one('SELECT kpi.use_activity_zone($1)', [ctx.zone]);
+  // The per-day activity cells in this zone (a one-off rebuild when it changes).
+  await keepZone(db, ctx.zone);
   // Postgres returns the board's managers (ranked by name in its collation, with the name) and the cells that hold
   // something; the days x managers grid with its zeros is laid out here. Built in SQL (a cross join, a merge join
   // and a sort of 6 000 rows for a month of 200 managers) the query took 18 ms at 1M leads, against 8 ms for this.

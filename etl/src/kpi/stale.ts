@@ -1,6 +1,7 @@
 import { pgp, type Db } from '../db';
 import { parseInt8Array } from '../db/int-arrays';
 import type { KpiContext } from './context';
+import { keepZone } from './kept-zone';
 import { stageNames, type StageNames } from './names';
 import { formatInstant, formatMillis } from './time';
 
@@ -40,19 +41,6 @@ export interface StaleFilter {
 export interface StaleRows {
   printed: string[];
   names: StageNames;
-}
-
-/**
- * The zones whose days kpi.open_deals keeps, per database, as this process last made sure. Another process may keep
- * another zone since: kpi.stale_deals then computes the days itself, a slower path, never a wrong one.
- */
-const keptZones = new WeakMap<Db, string>();
-
-/** Makes the board's zone the kept one (kpi.use_activity_zone), once per zone and database in this process. */
-async function keepZone(db: Db, zone: string): Promise<void> {
-  if (keptZones.get(db) === zone) return;
-  await db.one('SELECT kpi.use_activity_zone($1)', [zone]);
-  keptZones.set(db, zone);
 }
 
 /**

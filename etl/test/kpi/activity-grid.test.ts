@@ -36,4 +36,17 @@ describe('activity grid', () => {
     const empty = await api.get('/api/v1/kpi/activity?from=2025-01-01&to=2025-01-31');
     expect(empty.json.rows).toEqual([]);
   });
+
+  it('stays the same when another process keeps another zone: the figures come from the history', async () => {
+    const path = '/api/v1/kpi/activity?from=2026-11-01&to=2026-11-30';
+    const kept = await api.get(path);
+    expect(kept.json.rows.some((x: any) => x.activityMinutes > 0)).toBe(true);
+    const { zone } = await t.db.one<{ zone: string }>('SELECT zone FROM kpi.activity_zone');
+    await t.db.one('SELECT kpi.use_activity_zone($1)', ['Asia/Vladivostok']);
+    expect((await api.get(path)).json).toEqual(kept.json);
+    // This process made its zone the kept one once, not again on every request.
+    expect(await t.db.one('SELECT zone FROM kpi.activity_zone')).toEqual({ zone: 'Asia/Vladivostok' });
+    await t.db.one('SELECT kpi.use_activity_zone($1)', [zone]);
+    expect((await api.get(path)).json).toEqual(kept.json);
+  });
 });

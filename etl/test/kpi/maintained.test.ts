@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ITask } from 'pg-promise';
 import type { Db } from '../../src/db';
 import { MIGRATIONS_DIR } from '../../src/db/migrate';
 import { ANNA, BORIS, CARL, DINA } from './fixture';
@@ -22,6 +23,20 @@ describe('kpi tables kept by statement-level triggers', () => {
   const upsertEvents = (rows: string[]) =>
     t.db.none(`INSERT INTO amo.events (id, type, entity_id, entity_type, created_at, value_before, value_after) VALUES ${rows.join(', ')}
                ON CONFLICT (id) DO UPDATE SET entity_id = EXCLUDED.entity_id, created_at = EXCLUDED.created_at, value_after = EXCLUDED.value_after`);
+
+  /** `read` on one connection with `migration`'s down block applied, in a transaction that is rolled back. */
+  const beforeMigration = <T>(migration: string, read: (c: ITask<unknown>) => Promise<T>): Promise<T> => {
+    const down = fs.readFileSync(path.join(MIGRATIONS_DIR, migration), 'utf8').split('-- Down Migration')[1]!;
+    return t.db.task(async (c) => {
+      await c.none('BEGIN');
+      try {
+        await c.none(down);
+        return await read(c);
+      } finally {
+        await c.none('ROLLBACK');
+      }
+    });
+  };
 
   it('the status summary equals a rebuild after multi-row inserts, upserts, updates and deletes', async () => {
     // One statement with several events of one lead, out of order, and a win that is not the last event.
@@ -337,7 +352,6 @@ describe('kpi tables kept by statement-level triggers', () => {
   });
 
   it('won and in-progress leads read from the kept tables equal the definitions before migration 0016', async () => {
-    const down = fs.readFileSync(path.join(MIGRATIONS_DIR, '0016_won_deals.sql'), 'utf8').split('-- Down Migration')[1]!;
     // One after another: the rolled-back reading shares one connection.
     const queries = async (c: { any: Db['any'] }) => {
       const out = [];
@@ -356,22 +370,15 @@ describe('kpi tables kept by statement-level triggers', () => {
     expect(kept[5]!.map((r) => r.lead_id)).not.toContain(981);
     expect(kept[0]!.length).toBeGreaterThan(2);
     expect(kept[3]!.length).toBeGreaterThan(2);
-    // The definitions 0016 replaced, as its down block restores them, in a transaction that is rolled back.
-    const before = await t.db.task(async (c) => {
-      await c.none('BEGIN');
-      try {
-        await c.none(down);
-        expect(await c.oneOrNone(`SELECT to_regclass('kpi.won_deals') AS t`)).toEqual({ t: null });
-        return await queries(c);
-      } finally {
-        await c.none('ROLLBACK');
-      }
+    // The definitions 0016 replaced, as its down block restores them.
+    const before = await beforeMigration('0016_won_deals.sql', async (c) => {
+      expect(await c.oneOrNone(`SELECT to_regclass('kpi.won_deals') AS t`)).toEqual({ t: null });
+      return queries(c);
     });
     expect(kept).toEqual(before);
   });
 
   it('the ranked list equals the definition before migration 0018, which its down block restores', async () => {
-    const down = fs.readFileSync(path.join(MIGRATIONS_DIR, '0018_open_deals_local_day.sql'), 'utf8').split('-- Down Migration')[1]!;
     const columns = 'lead_id, lead_name, manager_id, pipeline_id, status_id, price, entered_at, days_in_status';
     const cases: Array<[string, string, number]> = [];
     // now after every event (the kept rows) and on Dec 1 (the history); the kept zone and another; two bounds
@@ -382,18 +389,12 @@ describe('kpi tables kept by statement-level triggers', () => {
     for (const c of cases)
       ranked.push(await t.db.any(`SELECT ${columns} FROM kpi.stale_deals($1, $2, $3, NULL, NULL, NULL, NULL) WITH ORDINALITY s ORDER BY s.ordinality`, c));
     expect(ranked[0]!.length).toBeGreaterThan(3);
-    const before = await t.db.task(async (c) => {
-      await c.none('BEGIN');
-      try {
-        await c.none(down);
-        expect(await c.oneOrNone(`SELECT to_regprocedure('kpi.stale_deal_versions(timestamptz, text, bigint[])') AS f`)).toEqual({ f: null });
-        const out = [];
-        // the API's ranking before 0018, around the three-argument function
-        for (const x of cases) out.push(await c.any(`SELECT ${columns} FROM kpi.stale_deals($1, $2, $3) ORDER BY days_in_status DESC, lead_id`, x));
-        return out;
-      } finally {
-        await c.none('ROLLBACK');
-      }
+    const before = await beforeMigration('0018_open_deals_local_day.sql', async (c) => {
+      expect(await c.oneOrNone(`SELECT to_regprocedure('kpi.stale_deal_versions(timestamptz, text, bigint[])') AS f`)).toEqual({ f: null });
+      const out = [];
+      // the API's ranking before 0018, around the three-argument function
+      for (const x of cases) out.push(await c.any(`SELECT ${columns} FROM kpi.stale_deals($1, $2, $3) ORDER BY days_in_status DESC, lead_id`, x));
+      return out;
     });
     expect(ranked).toEqual(before);
   });
