@@ -49,7 +49,7 @@ export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, re
   // Nothing kept for this day (after a restart, on a new day): the keys alone would only say every row is missing.
   const kept = rendered.context;
   if (rendered.size === 0 || kept === undefined || kept.today !== ctx.today || kept.zone !== ctx.zone) return fullAnswer(db, ctx, f, rendered);
-  const { printed: keys, names } = await staleKeys(db, ctx, f);
+  const { keys, names } = await staleKeys(db, ctx, f);
   const answer = await rowsAnswer(ctx, rendered, keys, names, async (missing) => {
     // Most rows new (a name changed, which drops every kept row; a sync rewrote most of them): the list read again
     // with every row printed costs less than asking for each (16 400 rows at 1M leads: 19 against 28 ms).

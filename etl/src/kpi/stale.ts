@@ -93,13 +93,19 @@ const rowKey = (s: string) => `CASE WHEN ${s}.version IS NULL THEN ${printedRow(
  * The same list with each row as its key: a kept row's version key stands for the printed row staleRowsOf returns
  * for it; a row computed apart (another zone than the kept one, or a frozen now before a status event) comes printed.
  */
-export async function staleKeys(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows> {
+export async function staleKeys(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleKeys> {
   const { rows, names } = await staleQuery<{ r: string }>(db, ctx, f, (s) => `${rowKey(s)} AS r`);
-  return { printed: rows.map((x) => x.r), names };
+  return { keys: rows.map((x) => x.r), names };
+}
+
+/** The list as staleKeys gives it: each row's key, and the names. */
+export interface StaleKeys {
+  keys: string[];
+  names: StageNames;
 }
 
 /** The list with each row's key (staleKeys) and its printed text (staleRows), from one read. */
-export async function staleKeyedRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows & { keys: string[] }> {
+export async function staleKeyedRows(db: Db, ctx: KpiContext, f: StaleFilter): Promise<StaleRows & StaleKeys> {
   const { rows, names } = await staleQuery<{ k: string; r: string }>(db, ctx, f, (s) => `${rowKey(s)} AS k, ${printedRow(s)} AS r`);
   return { keys: rows.map((x) => x.k), printed: rows.map((x) => x.r), names };
 }
