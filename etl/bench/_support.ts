@@ -49,31 +49,27 @@ function timing(samples: number[]): Timing {
 }
 
 /**
- * Times two ways of doing the same thing, alternating call by call (a b, b a, a b …) after a warm-up of each:
- * on a machine that drifts, a and b measured in separate blocks compare different minutes, not different code.
+ * Times ways of doing the same thing, taking turns call by call with the first turn rotating (a b c, b c a, c a b …)
+ * after a warm-up of each: on a machine that drifts, ways measured in separate blocks compare different minutes,
+ * not different code.
  */
-export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, iterations: number, warmup = 10): Promise<[Timing, Timing]> {
-  for (let i = 0; i < warmup; i++) {
-    await a();
-    await b();
-  }
-  const sa: number[] = [];
-  const sb: number[] = [];
-  const one = async (fn: () => Promise<unknown>, into: number[]) => {
-    const t0 = performance.now();
-    await fn();
-    into.push(performance.now() - t0);
-  };
+export async function timeInTurns(fns: (() => Promise<unknown>)[], iterations: number, warmup = 10): Promise<Timing[]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const samples: number[][] = fns.map(() => []);
   for (let i = 0; i < iterations; i++) {
-    if (i % 2 === 0) {
-      await one(a, sa);
-      await one(b, sb);
-    } else {
-      await one(b, sb);
-      await one(a, sa);
+    for (let k = 0; k < fns.length; k++) {
+      const j = (i + k) % fns.length;
+      const t0 = performance.now();
+      await fns[j]!();
+      samples[j]!.push(performance.now() - t0);
     }
   }
-  return [timing(sa), timing(sb)];
+  return samples.map(timing);
+}
+
+export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, iterations: number, warmup = 10): Promise<[Timing, Timing]> {
+  const [ta, tb] = await timeInTurns([a, b], iterations, warmup);
+  return [ta!, tb!];
 }
 
 /** A throwaway Postgres cluster with one migrated database; stop() removes everything. */

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DateTime } from 'luxon';
 import { Pool } from 'undici';
-import { startServer } from '../src/api/server';
 import { staleDealsJson, staleRenderedRows } from '../src/api/stale-answer';
 import { loadConfig } from '../src/config';
 import type { Db } from '../src/db';
@@ -17,7 +16,7 @@ import { monthBounds } from '../src/kpi/time';
 import { createLogger, setLogger } from '../src/log';
 import { nodeFlagsOf } from '../test/support/node-flags';
 import { generateAccount } from './_kpi-data';
-import { benchDatabase, intOption, ms, time, timePair, type Timing } from './_support';
+import { benchDatabase, intOption, ms, time, timeInTurns, type Timing } from './_support';
 
 const TOKEN = 'bench-read-token';
 const BIN = path.resolve(__dirname, '../bin/amokpi.js');
@@ -56,11 +55,13 @@ interface Case {
 
 /**
  * `npm run bench -- kpi [--leads N] [--iterations K]`: generates an account in a throwaway Postgres and
- * prints p50/p95 of every KPI endpoint through HTTP and of the same KPI function called directly (its SQL and
- * the shaping of its rows, no HTTP), the HTTP overhead as a ratio and in ms (what matters for a 2 ms answer), the
+ * prints p50/p95 of every KPI endpoint through HTTP from `amokpi serve` as it runs (answers kept until a write,
+ * api/answer-cache.ts), from a second server that keeps none (every request computed), and of the same KPI
+ * function called directly (its SQL and the shaping of its rows, no HTTP), with both servers' ratios to it; the
  * stuck-deal route's own computation with every row rendered anew (its first answer of a day: it keeps rendered
- * rows, api/rendered-rows.ts), and the whole board. HTTP and direct calls alternate, so both see the same minutes of a drifting machine.
- * Without --leads it runs 100 000 and 1 000 000 leads to show growth.
+ * rows, api/rendered-rows.ts); and the whole board, also right after a write. The three take turns call by call,
+ * so all see the same minutes of a drifting machine. Without --leads it runs 100 000 and 1 000 000 leads to show
+ * growth.
  */
 export default async function (args: string[]): Promise<void> {
   setLogger(createLogger({ level: 'warn' }));
@@ -77,6 +78,7 @@ export default async function (args: string[]): Promise<void> {
 async function benchSize(leads: number, iterations: number): Promise<string[]> {
   const bench = await benchDatabase();
   let served: Served | undefined;
+  let computing: Served | undefined;
   try {
     const t0 = performance.now();
     const gen = await generateAccount(bench.db, { leads, events: leads * 5, managers: 200, snapshotDays: 3 * 365 });
@@ -89,8 +91,8 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     const env = { AMOKPI_API_TOKEN: TOKEN, AMOKPI_ADMIN_TOKEN: 'bench-admin-token', AMOKPI_PORT: '0', LOG_LEVEL: 'warn' };
     const config = loadConfig(env);
     served = await serveProcess({ ...env, DATABASE_URL: bench.url, AMOKPI_HOST: '127.0.0.1' });
-    // The same server in the bench's own process, for one line that shows what sharing it costs.
-    const server = await startServer({ config, db: bench.db });
+    // A second server that keeps no answers: each request computed, what the first one does after a write.
+    computing = await serveProcess({ ...env, DATABASE_URL: bench.url, AMOKPI_HOST: '127.0.0.1', AMOKPI_ANSWER_CACHE_MB: '0' });
     const ctx0 = await loadKpiContext(bench.db, config);
     const past = DateTime.fromISO(ctx0.today).minus({ days: 40 }).toISODate()!;
     const month = monthBounds(ctx0.today);
@@ -109,7 +111,7 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     ];
     // undici's Pool with keep-alive: the lightest client, so the ratio shows the server's HTTP cost.
     const pool = new Pool(served.url, { connections: 8 });
-    const local = new Pool(server.url, { connections: 8 });
+    const computed = new Pool(computing.url, { connections: 8 });
     const get = async (path: string, encoding?: string, via = pool) => {
       const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
       if (encoding) headers['accept-encoding'] = encoding;
@@ -125,18 +127,17 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     };
     out(`\n# ${counts.leads} leads (${counts.active} active), ${counts.events} events (${gen.statusEvents} status changes, ${gen.messages} chat messages), ` +
       `${counts.snap} snapshot rows, database ${counts.size}; generated in ${genSeconds.toFixed(0)} s`);
-    out(`${'endpoint'.padEnd(40)}${'HTTP p50'.padStart(10)}${'HTTP p95'.padStart(10)}${'fn p50'.padStart(10)}${'fn p95'.padStart(10)}  ratio p50/p95  +ms p50   bytes`);
+    // HTTP: the server as it runs (a past day, activity and the stuck deals are kept until a write); computed: the
+    // server that keeps no answers; fn: the KPI function called directly. Ratios are HTTP ÷ fn.
+    out(`${'endpoint'.padEnd(40)}${'HTTP p50'.padStart(10)}${'HTTP p95'.padStart(10)}${'cmp p50'.padStart(10)}${'cmp p95'.padStart(10)}` +
+      `${'fn p50'.padStart(10)}${'fn p95'.padStart(10)}  ratio p50/p95  cmp ratio p50/p95  bytes`);
     for (const c of cases) {
       const body = await get(c.path);
-      const [http, direct]: Timing[] = await timePair(() => get(c.path), () => c.direct(bench.db), iterations);
-      out(`${c.name.padEnd(40)}${ms(http!.p50)}${ms(http!.p95)}${ms(direct!.p50)}${ms(direct!.p95)}  ${(http!.p50 / direct!.p50).toFixed(2)} / ${(http!.p95 / direct!.p95).toFixed(2)}` +
-        `${(http!.p50 - direct!.p50).toFixed(2).padStart(9)}   ${body.byteLength}`);
+      const [http, cmp, direct] = await timeInTurns([() => get(c.path), () => get(c.path, undefined, computed), () => c.direct(bench.db)], iterations);
+      out(`${c.name.padEnd(40)}${ms(http!.p50)}${ms(http!.p95)}${ms(cmp!.p50)}${ms(cmp!.p95)}${ms(direct!.p50)}${ms(direct!.p95)}` +
+        `  ${(http!.p50 / direct!.p50).toFixed(2)} / ${(http!.p95 / direct!.p95).toFixed(2)}` +
+        `   ${(cmp!.p50 / direct!.p50).toFixed(2)} / ${(cmp!.p95 / direct!.p95).toFixed(2)}      ${body.byteLength}`);
     }
-    // The unlimited list from the server in its own process and from the same server in this one, alternating.
-    const unlimited = '/api/v1/kpi/stale-deals?minDays=30';
-    const [own, shared] = await timePair(() => get(unlimited), () => get(unlimited, undefined, local), iterations);
-    out(`${'stale-deals (minDays=30), own process'.padEnd(40)}${ms(own!.p50)}${ms(own!.p95)}`);
-    out(`${'  the same, server in the bench process'.padEnd(40)}${ms(shared!.p50)}${ms(shared!.p95)}`);
     // The route's computation for its first answer of a day (every row's days in status changed) or after a restart:
     // the query and every row rendered anew, no HTTP. The HTTP line above renders from the rows it keeps.
     const anew = staleRenderedRows();
@@ -158,19 +159,27 @@ async function benchSize(leads: number, iterations: number): Promise<string[]> {
     const sequential = await time(async () => {
       for (const p of board) await get(p);
     }, Math.max(10, Math.floor(iterations / 2)));
+    // Right after a sync: a transaction has written, so every answer of the board is computed again.
+    const afterWrite = await time(async () => {
+      await bench.db.none('UPDATE amo.users SET name = name WHERE id = (SELECT min(id) FROM amo.users)');
+      await Promise.all(board.map((p) => get(p)));
+    }, Math.max(10, Math.floor(iterations / 2)));
+    const computedBoard = await time(() => Promise.all(board.map((p) => get(p, undefined, computed))), Math.max(10, Math.floor(iterations / 2)));
     out(`${'whole board (7 requests, parallel)'.padEnd(40)}${ms(whole.p50)}${ms(whole.p95)}`);
     out(`${'whole board (7 requests, one by one)'.padEnd(40)}${ms(sequential.p50)}${ms(sequential.p95)}`);
+    out(`${'whole board after a write (a sync)'.padEnd(40)}${ms(afterWrite.p50)}${ms(afterWrite.p95)}`);
+    out(`${'whole board, nothing kept'.padEnd(40)}${ms(computedBoard.p50)}${ms(computedBoard.p95)}`);
     const direct = await time(async () => {
       const c = await ctx();
       await Promise.all([syncStatus(bench.db, c), listManagers(bench.db, c), listPipelines(bench.db)]);
     }, 10);
     out(`${'(reference lists, SQL)'.padEnd(40)}${ms(direct.p50)}${ms(direct.p95)}`);
     await pool.close();
-    await local.close();
-    await server.close();
+    await computed.close();
     return lines;
   } finally {
     await served?.stop();
+    await computing?.stop();
     await bench.stop();
   }
 }

@@ -135,6 +135,10 @@ const schema = z.object({
     z.coerce.number({ error: 'must be a number of minutes, e.g. 0.5' }).min(0, 'must be a non-negative number of minutes').default(0.5),
   ),
   AMOKPI_MANAGERS: opt(intList),
+  AMOKPI_ANSWER_CACHE_MB: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ error: 'must be a number of megabytes, e.g. 64 (0 keeps no answers)' }).min(0, 'must be 0 (keep no answers) or more megabytes').default(64),
+  ),
   AMOKPI_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('*/5 * * * *')),
   AMOKPI_FULL_SYNC_CRON: z.preprocess(emptyToUndefined, cron.default('30 3 * * *')),
   AMOKPI_GRAFANA_DB_PASSWORD: opt(z.string().min(8, 'must be at least 8 characters')),
@@ -165,6 +169,8 @@ export interface Config {
   bands: { red: number; green: number };
   messageMinutes: number;
   managers?: number[];
+  /** Bytes of sent answers an API process keeps until the data they came from is written (0: none). */
+  answerCacheBytes: number;
   syncCron: string;
   fullSyncCron: string;
   /** Password of the read-only database role Grafana logs in as (set by `amokpi grafana setup`). */
@@ -207,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bands: e.AMOKPI_BANDS as { red: number; green: number },
     messageMinutes: e.AMOKPI_MESSAGE_MINUTES,
     managers: e.AMOKPI_MANAGERS,
+    answerCacheBytes: Math.round(e.AMOKPI_ANSWER_CACHE_MB * 1024 * 1024),
     syncCron: e.AMOKPI_SYNC_CRON,
     fullSyncCron: e.AMOKPI_FULL_SYNC_CRON,
     grafanaDbPassword: e.AMOKPI_GRAFANA_DB_PASSWORD,

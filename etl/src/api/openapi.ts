@@ -76,7 +76,13 @@ export const openapi = {
     '/healthz': {
       get: {
         security: [], summary: 'liveness probe',
-        responses: { '200': json(obj({ status: { const: 'ok' } })), '503': json(obj({ status: { const: 'database unavailable' } }), 'the database does not answer') },
+        responses: {
+          '200': json(obj({
+            status: { const: 'ok' },
+            keptAnswers: { ...obj({ answers: num, bytes: num, generation: num, hits: num, misses: num }), description: 'answers kept until the data under them is written (AMOKPI_ANSWER_CACHE_MB); generation counts the writes seen' },
+          })),
+          '503': json(obj({ status: { const: 'database unavailable' } }), 'the database does not answer'),
+        },
       },
     },
     '/api/v1/openapi.json': { get: { security: [], summary: 'this document', responses: { '200': json({ type: 'object' }), ...anyRequest } } },

@@ -2,13 +2,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { activity } from '../kpi/activity';
-import { loadKpiContext, type KpiContext } from '../kpi/context';
+import type { KpiContext } from '../kpi/context';
 import { department } from '../kpi/department';
 import { managersBoard } from '../kpi/managers';
 import { amountProblem, deletePlan, listPlans, PlanBatchError, readPlanBatch, savePlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { activityJson } from './activity-answer';
+import { AnswerCache, type CheckedContext } from './answer-cache';
 import { requireBearer } from './auth';
 import { refuseOtherMethods } from './methods';
 import { compressLargeJson, EncodedJson, encodeJson } from './compress';
@@ -16,7 +17,7 @@ import { editor } from './editor';
 import { dateParam, idParam, jsonBody, limitParam, minDaysParam, monthParam, parseQuery, parseWith, querySchema } from './params';
 import { badRequest } from './problem';
 import { SingleFlight } from './single-flight';
-import { staleDealsJson, staleRenderedRows } from './stale-answer';
+import { staleDealsAsOf, staleDealsRows, staleRenderedRows } from './stale-answer';
 
 export const MAX_RANGE_DAYS = 366;
 
@@ -59,21 +60,33 @@ const ADMIN_NEEDED = 'plan edits need the admin token: "Authorization: Bearer <A
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The /api/v1 routes. Reads take the API (or admin) token; plan edits only the admin token. */
-export function apiRouter(config: Config, db: Db): Router {
+export function apiRouter(config: Config, db: Db, answers = new AnswerCache(db, config)): Router {
   const r = express.Router();
   const read = requireBearer([config.apiToken, config.adminToken]);
   // The same answer for no token, a wrong one and the read token: edits want the admin token, named by its variable.
   const admin = requireBearer([config.adminToken], ADMIN_NEEDED);
   // Either token, but a request that would change something and has none is told what edits need, as `admin` says.
   const anyToken = requireBearer([config.apiToken, config.adminToken], ADMIN_NEEDED);
-  const ctxOf = () => loadKpiContext(db, config);
+  const ctxOf = async () => (await answers.context()).ctx;
   const flights = new SingleFlight();
-  /** Shares one computation and its encoded JSON among identical concurrent reads (same path and query string). */
-  const shared = (req: Request, compute: () => Promise<unknown>) =>
-    flights.run(req.originalUrl, async () => {
+  /**
+   * The answer's bytes: kept from an earlier request when `keep` says it depends on nothing but the data, the day
+   * and the query, and nothing was written since (AnswerCache); otherwise computed, once for identical concurrent
+   * reads (same path and query string) of one generation.
+   */
+  const answerBytes = async (req: Request, c: CheckedContext, keep: boolean, compute: () => Promise<unknown>): Promise<Buffer> => {
+    const key = `${c.ctx.zone} ${c.ctx.today} ${req.originalUrl}`;
+    const kept = keep ? answers.get(key, c.generation) : undefined;
+    if (kept !== undefined) return kept;
+    const bytes = await flights.run(`${c.generation} ${key}`, async () => {
       const answer = await compute();
-      return answer instanceof EncodedJson ? answer : encodeJson(answer);
+      return answer instanceof Buffer ? answer : (answer instanceof EncodedJson ? answer : encodeJson(answer)).bytes;
     });
+    if (keep) answers.put(key, c.generation, bytes);
+    return bytes;
+  };
+  const shared = async (req: Request, c: CheckedContext, keep: boolean, compute: () => Promise<unknown>) =>
+    new EncodedJson(await answerBytes(req, c, keep, compute));
   const staleRendered = staleRenderedRows();
   // Before the routes: express decodes a route's path parameters while matching it, so a token checked only
   // by the route would come after a 400 for a malformed percent-escape (KPI.md: no token is 401, first).
@@ -102,17 +115,19 @@ export function apiRouter(config: Config, db: Db): Router {
   type BoardOf = (ctx: KpiContext, date: string, pipelineId: number | null) => Promise<unknown>;
   const board = (compute: BoardOf) => async (req: Request, res: Response) => {
     const q = parseQuery(req, boardQuery);
-    const ctx = await ctxOf();
-    const date = q.date ?? ctx.today;
-    notAfterToday(ctx, date);
-    res.json(await shared(req, () => compute(ctx, date, q.pipelineId ?? null)));
+    const c = await answers.context();
+    const date = q.date ?? c.ctx.today;
+    notAfterToday(c.ctx, date);
+    // Today's board is as of now (its asOf, the overdue tasks); a past day's is the day's end, kept until a write.
+    res.json(await shared(req, c, date < c.ctx.today, () => compute(c.ctx, date, q.pipelineId ?? null)));
   };
 
   r.get('/kpi/managers', board((ctx, date, pipelineId) => managersBoard(db, ctx, date, pipelineId)));
 
   r.get('/kpi/activity', async (req, res) => {
     const q = parseQuery(req, activityQuery);
-    const ctx = await ctxOf();
+    const c = await answers.context();
+    const ctx = c.ctx;
     // KPI.md: from and to default to the current month, each on its own (not to the other date's month).
     const month = monthBounds(ctx.today);
     const from = q.from ?? month.first;
@@ -123,13 +138,15 @@ export function apiRouter(config: Config, db: Db): Router {
       throw badRequest(`from ${fromText} is after to ${toText}`);
     }
     if (daysInclusive(from, to) > MAX_RANGE_DAYS) throw badRequest(`the range ${from}..${to} is longer than ${MAX_RANGE_DAYS} days`);
-    res.json(await shared(req, async () => activityJson(await activity(db, ctx, from, to, q.managerId ?? null))));
+    res.json(await shared(req, c, true, async () => activityJson(await activity(db, ctx, from, to, q.managerId ?? null))));
   });
 
   r.get('/kpi/stale-deals', async (req, res) => {
     const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
-    res.json(await shared(req, async () => staleDealsJson(db, await ctxOf(), f, staleRendered)));
+    const c = await answers.context();
+    // Kept for the day without its asOf, the moment asked, which each answer gets anew.
+    res.json(staleDealsAsOf(c.ctx, await answerBytes(req, c, true, () => staleDealsRows(db, c.ctx, f, staleRendered))));
   });
 
   r.get('/kpi/department', board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));

@@ -7,6 +7,7 @@ import { log } from '../log';
 import { listenError } from '../net';
 import { loadKpiContext } from '../kpi/context';
 import { adminPlansPage } from './admin-page';
+import { AnswerCache } from './answer-cache';
 import { refuseOtherMethods } from './methods';
 import { openapi } from './openapi';
 import { problemHandler, problemJson, sendProblem, titleOf } from './problem';
@@ -26,11 +27,12 @@ export function buildApp(config: Config, db: Db): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const answers = new AnswerCache(db, config);
 
   app.get('/healthz', async (_req, res) => {
     try {
       await db.one('SELECT 1 AS ok');
-      res.json({ status: 'ok' });
+      res.json({ status: 'ok', keptAnswers: answers.stats });
     } catch {
       res.status(503).json({ status: 'database unavailable' });
     }
@@ -43,7 +45,7 @@ export function buildApp(config: Config, db: Db): express.Express {
     res.type('html').set('Cache-Control', 'no-store').send(adminPlansPage(ctx.today.slice(0, 7)));
   });
   refuseOtherMethods(app.router);
-  app.use(API_PREFIX, apiRouter(config, db));
+  app.use(API_PREFIX, apiRouter(config, db, answers));
   app.use((req, res) => sendProblem(res, 404, 'Not Found', `no route ${req.method} ${req.path}`));
   app.use(problemHandler);
   return app;

@@ -46,6 +46,23 @@ function leadIdOf(printed: string): number {
  * unchanged since an earlier answer is copied from `rendered` instead of sent, decoded, shaped and encoded again.
  */
 export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
+  return staleDealsAsOf(ctx, await staleDealsRows(db, ctx, f, rendered));
+}
+
+/**
+ * The answer's bytes from its `asOf`: the moment asked, the one part of a stuck-deal answer that changes without
+ * a write (the API keeps the rest, `,"rows":[…]}`, for the day).
+ */
+export function staleDealsAsOf(ctx: KpiContext, rows: Buffer): EncodedJson {
+  // The keys in StaleDeals' order: asOf, then rows.
+  const head = `{"asOf":${JSON.stringify(formatInstant(ctx.now, ctx.zone))}`;
+  const out = Buffer.allocUnsafe(head.length + rows.byteLength);
+  rows.copy(out, out.write(head, 0, 'latin1'));
+  return new EncodedJson(out);
+}
+
+/** The answer after its asOf: `,"rows":[…]}`. */
+export async function staleDealsRows(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<Buffer> {
   // Nothing kept for this day (after a restart, on a new day): the keys alone would only say every row is missing.
   const kept = rendered.context;
   if (rendered.size === 0 || kept === undefined || kept.today !== ctx.today || kept.zone !== ctx.zone) return fullAnswer(db, ctx, f, rendered);
@@ -63,7 +80,7 @@ export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, re
 }
 
 /** The answer from the list read with each row's key and printed text: what is missing is rendered from it. */
-async function fullAnswer(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<EncodedJson> {
+async function fullAnswer(db: Db, ctx: KpiContext, f: StaleFilter, rendered: RenderedRows<StaleRendering>): Promise<Buffer> {
   const list = await staleKeyedRows(db, ctx, f);
   return (await rowsAnswer(ctx, rendered, list.keys, list.names, async (missing) => missing.map((i) => list.printed[i]!)))!;
 }
@@ -78,7 +95,7 @@ async function rowsAnswer(
   keys: readonly string[],
   names: StageNames,
   printedOf: (missing: number[]) => Promise<string[] | null>,
-): Promise<EncodedJson | null> {
+): Promise<Buffer | null> {
   const rendering: StaleRendering = { today: ctx.today, zone: ctx.zone, link: leadLinkPrefix(ctx), names };
   rendered.begin(rendering);
   const json: RowJson[] = new Array(keys.length);
@@ -96,6 +113,5 @@ async function rowsAnswer(
     const fresh = rendered.render(missing.map((i) => ids[i]!), missing.map((i) => keys[i]!), values, 'leadId');
     missing.forEach((i, k) => (json[i] = fresh[k]!));
   }
-  // The keys in StaleDeals' order: asOf, then rows.
-  return new EncodedJson(joinRows(`{"asOf":${JSON.stringify(formatInstant(ctx.now, ctx.zone))},"rows":[`, json, ']}'));
+  return joinRows(',"rows":[', json, ']}');
 }

@@ -60,6 +60,8 @@ export async function runSync(opts: SyncOptions): Promise<StreamResult[]> {
       if (r.blocked) stopReason = 'amoCRM blocked the account';
       delete r.blocked;
     }
+    // The ids of transactions that wrote, which API processes check their kept answers against, are kept an hour.
+    await opts.db.any('SELECT app.trim_data_writes()');
     return results;
   });
 }

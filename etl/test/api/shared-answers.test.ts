@@ -1,9 +1,11 @@
 import { EncodedJson, encodeJson } from '../../src/api/compress';
 import { RenderedRows } from '../../src/api/rendered-rows';
+import { testConfig } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
 
 describe('KPI API: identical concurrent reads share one computation and one serialization', () => {
-  const { api } = useSeededAccount({ api: true });
+  // No kept answers (answer-cache.test.ts): every request here would be answered from the first one's.
+  const { api } = useSeededAccount({ api: true, config: () => testConfig({ AMOKPI_ANSWER_CACHE_MB: '0' }) });
 
   afterEach(() => jest.restoreAllMocks());
 
