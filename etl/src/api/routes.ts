@@ -145,7 +145,10 @@ export function apiRouter(config: Config, db: Db, answers = new AnswerCache(db, 
     const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
     const c = await answers.context();
-    // Kept for the day without its asOf, the moment asked, which each answer gets anew.
+    // Kept for the day without its asOf, the moment asked, which each answer gets anew. Beyond the day, the list
+    // depends on now only through rows dated after it (kpi.stale_deals then answers from the history): with a
+    // frozen AMOKPI_NOW, now does not move; with the clock, only amoCRM's clock running ahead of this machine's by
+    // more than the minutes a sync takes to bring a row in could date one after now.
     res.json(staleDealsAsOf(c.ctx, await answerBytes(req, c, true, () => staleDealsRows(db, c.ctx, f, staleRendered))));
   });
 
