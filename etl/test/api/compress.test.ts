@@ -5,7 +5,7 @@ import { useSeededAccount } from '../kpi/http';
 import { COMPRESS_MIN_BYTES } from '../../src/api/compress';
 
 describe('KPI API: large JSON answers are compressed for clients that accept it', () => {
-  const { api } = useSeededAccount({ api: true });
+  const { t, api } = useSeededAccount({ api: true });
   // A year of activity for every manager on the board: well above the compression threshold.
   const big = '/api/v1/kpi/activity?from=2025-11-28&to=2026-11-27';
   const get = async (path: string, acceptEncoding?: string) => {
@@ -45,5 +45,29 @@ describe('KPI API: large JSON answers are compressed for clients that accept it'
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(bad.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('a kept answer is compressed once per encoding, and again once it is computed anew', async () => {
+    // Not asked for compressed before (the tests above asked for `big`).
+    const big = '/api/v1/kpi/activity?from=2025-12-01&to=2026-11-27';
+    for (let i = 0; i < 2; i++) expect((await get(big)).status).toBe(200); // kept by now (answer-cache.ts)
+    const br = jest.spyOn(zlib, 'brotliCompress');
+    const gz = jest.spyOn(zlib, 'gzip');
+    try {
+      const bodies = [];
+      for (let i = 0; i < 3; i++) bodies.push((await get(big, 'br')).body, (await get(big, 'gzip')).body);
+      expect([br.mock.calls.length, gz.mock.calls.length]).toEqual([1, 1]);
+      expect(bodies[2]!.equals(bodies[0]!) && bodies[4]!.equals(bodies[0]!)).toBe(true);
+      expect(bodies[3]!.equals(bodies[1]!) && bodies[5]!.equals(bodies[1]!)).toBe(true);
+      await t.db.none("UPDATE amo.notes SET duration_seconds = duration_seconds + 60 WHERE note_type = 'call_in'");
+      const after = await get(big, 'br');
+      expect(br.mock.calls.length).toBe(2);
+      expect(after.body.equals(bodies[0]!)).toBe(false);
+      const plain = JSON.parse((await get(big)).body.toString('utf8'));
+      expect(JSON.parse(zlib.brotliDecompressSync(after.body).toString('utf8'))).toEqual(plain);
+    } finally {
+      br.mockRestore();
+      gz.mockRestore();
+    }
   });
 });
