@@ -55,10 +55,7 @@ export async function staleDealsJson(db: Db, ctx: KpiContext, f: StaleFilter, re
  */
 export function staleDealsAsOf(ctx: KpiContext, rows: Buffer): EncodedJson {
   // The keys in StaleDeals' order: asOf, then rows.
-  const head = `{"asOf":${JSON.stringify(formatInstant(ctx.now, ctx.zone))}`;
-  const out = Buffer.allocUnsafe(head.length + rows.byteLength);
-  rows.copy(out, out.write(head, 0, 'latin1'));
-  return new EncodedJson(out);
+  return new EncodedJson(rows, Buffer.from(`{"asOf":${JSON.stringify(formatInstant(ctx.now, ctx.zone))}`, 'latin1'));
 }
 
 /** The answer after its asOf: `,"rows":[…]}`. */

@@ -1,6 +1,6 @@
 import { AnswerCache, KEPT_SNAPSHOT_MAX_AGE_MS } from '../../src/api/answer-cache';
 import type { Db } from '../../src/db';
-import { ADMIN_TOKEN, ANNA, testConfig } from '../kpi/fixture';
+import { ADMIN_TOKEN, ANNA, API_TOKEN, testConfig } from '../kpi/fixture';
 import { serve, useSeededAccount } from '../kpi/http';
 
 /** The SQL of every call the server makes on its database handle, in order. */
@@ -147,6 +147,20 @@ describe('KPI API: answers kept until a transaction writes what they read (migra
     } finally {
       await live.server.close();
     }
+  });
+
+  it('a stuck-deal answer goes in two writes (asOf, then the kept rows) with the length of both; HEAD gets the length alone', async () => {
+    const path = '/api/v1/kpi/stale-deals?minDays=0';
+    await keeping.get(path);
+    const headers = { authorization: `Bearer ${API_TOKEN}` };
+    const got = await fetch(keeping.server.url + path, { headers });
+    const body = Buffer.from(await got.arrayBuffer());
+    expect(got.headers.get('content-length')).toBe(String(body.byteLength));
+    expect(JSON.parse(body.toString('utf8')).rows.length).toBeGreaterThan(0);
+    const head = await fetch(keeping.server.url + path, { method: 'HEAD', headers });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(body.byteLength));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
 
   it('with AMOKPI_ANSWER_CACHE_MB=0 nothing is kept', async () => {

@@ -2,7 +2,9 @@ import zlib from 'node:zlib';
 import { request } from 'undici';
 import { API_TOKEN } from '../kpi/fixture';
 import { useSeededAccount } from '../kpi/http';
-import { COMPRESS_MIN_BYTES } from '../../src/api/compress';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { COMPRESS_MIN_BYTES, compressLargeJson, EncodedJson } from '../../src/api/compress';
 
 describe('KPI API: large JSON answers are compressed for clients that accept it', () => {
   const { t, api } = useSeededAccount({ api: true });
@@ -68,6 +70,30 @@ describe('KPI API: large JSON answers are compressed for clients that accept it'
     } finally {
       br.mockRestore();
       gz.mockRestore();
+    }
+  });
+
+  it('an answer in two parts (a head, then kept bytes) arrives whole, compressed or not, and its compressed form is not kept', async () => {
+    const app = express();
+    app.use(compressLargeJson());
+    const rows = Buffer.from(`,"rows":${JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ leadId: i, name: 'Сделка ' + i })))}}`);
+    let asked = 0;
+    app.get('/two', (_req, res) => res.json(new EncodedJson(rows, Buffer.from(`{"asOf":"${++asked}"`))));
+    const server = app.listen(0);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/two`;
+      const expected = (n: number) => ({ asOf: String(n), rows: JSON.parse(rows.subarray(8, rows.length - 1).toString('utf8')) });
+      const plain = await request(url);
+      const plainBody = Buffer.from(await plain.body.arrayBuffer());
+      expect(plain.headers['content-length']).toBe(String(plainBody.byteLength));
+      expect(JSON.parse(plainBody.toString('utf8'))).toEqual(expected(1));
+      for (const n of [2, 3]) {
+        const br = await request(url, { headers: { 'accept-encoding': 'br' } });
+        expect(br.headers['content-encoding']).toBe('br');
+        expect(JSON.parse(zlib.brotliDecompressSync(Buffer.from(await br.body.arrayBuffer())).toString('utf8'))).toEqual(expected(n));
+      }
+    } finally {
+      server.close();
     }
   });
 });

@@ -118,7 +118,7 @@ describe('the stuck-deal answer from rendered rows, on real Postgres', () => {
   async function answer(rendered: ReturnType<typeof staleRenderedRows>, ctx: KpiContext, f: StaleFilter = ALL): Promise<{ renders: number; rows: number }> {
     const expected = Buffer.from(JSON.stringify(await staleDeals(t.db, ctx, f)));
     const stringify = jest.spyOn(JSON, 'stringify');
-    const bytes = (await staleDealsJson(t.db, ctx, f, rendered)).bytes;
+    const bytes = (await staleDealsJson(t.db, ctx, f, rendered)).toBuffer();
     // Rows are rendered as an array of the stuck-deal rows missing.
     const renders = stringify.mock.calls.reduce((n, [v]) => n + (Array.isArray(v) && v.length > 0 && 'leadId' in v[0] ? v.length : 0), 0);
     stringify.mockRestore();
@@ -194,7 +194,7 @@ describe('the stuck-deal answer from rendered rows, on real Postgres', () => {
         };
       },
     });
-    const bytes = (await staleDealsJson(racing, ctx, ALL, rendered)).bytes;
+    const bytes = (await staleDealsJson(racing, ctx, ALL, rendered)).toBuffer();
     expect(seen).toEqual({ lists: 2, asked: 1, written: 1 });
     const now = await staleDeals(t.db, ctx, ALL);
     expect(bytes.toString('utf8')).toBe(JSON.stringify(now));
