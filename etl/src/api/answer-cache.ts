@@ -17,6 +17,8 @@ export interface CheckedContext {
 interface Kept {
   generation: number;
   bytes: Buffer;
+  /** The instant (epoch ms, as of the request's now) from which the answer may differ without a write. */
+  until: number;
 }
 
 /**
@@ -60,10 +62,12 @@ export class AnswerCache {
     return { ctx, generation: this.generation };
   }
 
-  get(key: string, generation: number): Buffer | undefined {
+  /** The answer kept under `key`, if it was kept in this generation and still holds at `at` (epoch ms). */
+  get(key: string, generation: number, at: number): Buffer | undefined {
     if (generation !== this.generation) return undefined;
     const k = this.kept.get(key);
-    if (k === undefined) {
+    if (k !== undefined && at >= k.until) this.drop(key, k);
+    if (k === undefined || at >= k.until) {
       this.misses++;
       return undefined;
     }
@@ -74,19 +78,23 @@ export class AnswerCache {
     return k.bytes;
   }
 
-  put(key: string, generation: number, bytes: Buffer): void {
+  /** Keeps an answer computed in `generation`, until a write or the instant `until` (epoch ms). */
+  put(key: string, generation: number, bytes: Buffer, until = Infinity): void {
     // Computed from data of a generation that has ended; or larger than a quarter of the room.
     if (generation !== this.generation || bytes.byteLength * 4 > this.maxBytes) return;
     const old = this.kept.get(key);
-    if (old) this.bytes -= old.bytes.byteLength;
-    this.kept.delete(key);
-    this.kept.set(key, { generation, bytes });
+    if (old) this.drop(key, old);
+    this.kept.set(key, { generation, bytes, until });
     this.bytes += bytes.byteLength;
     for (const [k, v] of this.kept) {
       if (this.bytes <= this.maxBytes) break;
-      this.kept.delete(k);
-      this.bytes -= v.bytes.byteLength;
+      this.drop(k, v);
     }
+  }
+
+  private drop(key: string, k: Kept): void {
+    this.kept.delete(key);
+    this.bytes -= k.bytes.byteLength;
   }
 
   /** For /healthz and the tests. */

@@ -7,6 +7,7 @@ import { department } from '../kpi/department';
 import { managersBoard } from '../kpi/managers';
 import { amountProblem, deletePlan, listPlans, PlanBatchError, readPlanBatch, savePlans, setPlan } from '../kpi/plans';
 import { listManagers, listPipelines, syncStatus } from '../kpi/reference';
+import { staleDealsChangeAt } from '../kpi/stale';
 import { daysInclusive, monthBounds } from '../kpi/time';
 import { activityJson } from './activity-answer';
 import { AnswerCache, type CheckedContext } from './answer-cache';
@@ -74,18 +75,24 @@ export function apiRouter(config: Config, db: Db, answers = new AnswerCache(db, 
    * and the query, and nothing was written since (AnswerCache); otherwise computed, once for identical concurrent
    * reads (same path and query string) of one generation.
    */
-  const answerBytes = async (req: Request, c: CheckedContext, keep: boolean, compute: () => Promise<unknown>): Promise<Buffer> => {
+  const answerBytes = async (
+    req: Request,
+    c: CheckedContext,
+    keep: boolean,
+    compute: () => Promise<unknown>,
+    changeAt: () => Promise<number> = async () => Infinity,
+  ): Promise<Buffer> => {
     const key = `${c.ctx.zone} ${c.ctx.today} ${req.originalUrl}`;
-    const kept = keep ? answers.get(key, c.generation) : undefined;
+    const kept = keep ? answers.get(key, c.generation, c.ctx.now.toMillis()) : undefined;
     if (kept !== undefined) return kept;
-    const encoded = async () => {
-      const answer = await compute();
-      return answer instanceof Buffer ? answer : (answer instanceof EncodedJson ? answer : encodeJson(answer)).bytes;
+    const encoded = async (): Promise<[Buffer, number]> => {
+      const [answer, until] = await Promise.all([compute(), keep ? changeAt() : Infinity]);
+      return [answer instanceof Buffer ? answer : (answer instanceof EncodedJson ? answer : encodeJson(answer)).bytes, until];
     };
     // A check that straddled a new generation (-1) cannot tell whether another request's computation is as new as
     // its own snapshot: it computes its own.
-    const bytes = c.generation < 0 ? await encoded() : await flights.run(`${c.generation} ${key}`, encoded);
-    if (keep) answers.put(key, c.generation, bytes);
+    const [bytes, until] = c.generation < 0 ? await encoded() : await flights.run(`${c.generation} ${key}`, encoded);
+    if (keep) answers.put(key, c.generation, bytes, until);
     return bytes;
   };
   const shared = async (req: Request, c: CheckedContext, keep: boolean, compute: () => Promise<unknown>) =>
@@ -148,11 +155,10 @@ export function apiRouter(config: Config, db: Db, answers = new AnswerCache(db, 
     const q = parseQuery(req, staleQuery);
     const f = { minDays: q.minDays ?? 0, managerId: q.managerId ?? null, pipelineId: q.pipelineId ?? null, limit: q.limit ?? null };
     const c = await answers.context();
-    // Kept for the day without its asOf, the moment asked, which each answer gets anew. Beyond the day, the list
-    // depends on now only through rows dated after it (kpi.stale_deals then answers from the history): with a
-    // frozen AMOKPI_NOW, now does not move; with the clock, only amoCRM's clock running ahead of this machine's by
-    // more than the minutes a sync takes to bring a row in could date one after now.
-    res.json(staleDealsAsOf(c.ctx, await answerBytes(req, c, true, () => staleDealsRows(db, c.ctx, f, staleRendered))));
+    // Kept without its asOf, the moment asked, which each answer gets anew: for the day (its days in status), and
+    // until now passes a row dated after the request's now (kpi.stale_deals_change_at).
+    const rows = await answerBytes(req, c, true, () => staleDealsRows(db, c.ctx, f, staleRendered), () => staleDealsChangeAt(db, c.ctx));
+    res.json(staleDealsAsOf(c.ctx, rows));
   });
 
   r.get('/kpi/department', board((ctx, date, pipelineId) => department(db, ctx, date, pipelineId)));

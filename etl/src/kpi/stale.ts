@@ -161,3 +161,12 @@ export async function staleDeals(db: Db, ctx: KpiContext, f: StaleFilter): Promi
   const link = leadLinkPrefix(ctx);
   return { asOf: formatInstant(ctx.now, ctx.zone), rows: printed.map((p) => shapeStaleRow(p, names, ctx.zone, link)) };
 }
+
+/**
+ * The instant (epoch ms) from which the list as of ctx.now may change without a write, besides midnight: a row dated
+ * after now taking effect (migration 0020). ctx.now itself when the list cannot be kept at all; Infinity for never.
+ */
+export async function staleDealsChangeAt(db: Db, ctx: KpiContext): Promise<number> {
+  const { at } = await db.one<{ at: Date | null }>('SELECT kpi.stale_deals_change_at($1) AS at', [ctx.now.toISO()]);
+  return at === null ? Infinity : at.getTime();
+}

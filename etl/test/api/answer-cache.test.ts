@@ -1,6 +1,6 @@
 import { AnswerCache, KEPT_SNAPSHOT_MAX_AGE_MS } from '../../src/api/answer-cache';
 import type { Db } from '../../src/db';
-import { ADMIN_TOKEN, ANNA, API_TOKEN, testConfig } from '../kpi/fixture';
+import { ADMIN_TOKEN, ANNA, API_TOKEN, leadWriters, SALES, testConfig } from '../kpi/fixture';
 import { serve, useSeededAccount } from '../kpi/http';
 
 /** The SQL of every call the server makes on its database handle, in order. */
@@ -163,6 +163,29 @@ describe('KPI API: answers kept until a transaction writes what they read (migra
     expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
 
+  it('a lead dated after now joins a kept stuck-deal list when now passes it, with nothing written meanwhile', async () => {
+    const live = await serve(testConfig({ AMOKPI_NOW: '' }), log.db);
+    const path = '/api/v1/kpi/stale-deals?minDays=0';
+    const ids = async (): Promise<number[]> => (await live.get(path)).json.rows.map((r: { leadId: number }) => r.leadId);
+    try {
+      // An integration may set created_at, and amoCRM's clock is not this machine's.
+      const soon = Date.now() + 1500;
+      await leadWriters(t.db).lead(990, ANNA, 5000, [SALES, 1003], new Date(soon).toISOString());
+      for (let i = 0; i < 2; i++) expect(await ids()).not.toContain(990);
+      log.sql.length = 0;
+      expect(await ids()).not.toContain(990);
+      expect(log.sql).toHaveLength(1); // kept: not computed again before the lead's time
+      await new Promise((r) => setTimeout(r, Math.max(0, soon - Date.now()) + 20));
+      log.sql.length = 0;
+      expect(await ids()).toContain(990);
+      expect(log.sql.length).toBeGreaterThan(1);
+      expect((await stats(live)).generation).toBe(1); // nothing was written: the lead's time alone
+    } finally {
+      await live.server.close();
+      await t.db.none('DELETE FROM amo.leads WHERE id = 990');
+    }
+  });
+
   it('with AMOKPI_ANSWER_CACHE_MB=0 nothing is kept', async () => {
     for (const path of KEPT) await plain.get(path);
     expect(await stats(plain)).toMatchObject({ answers: 0, bytes: 0, hits: 0 });
@@ -180,10 +203,10 @@ describe('AnswerCache on its own', () => {
     const now = await cache.context();
     expect(now.generation).toBeGreaterThan(old.generation);
     cache.put('k', old.generation, Buffer.from('old'));
-    expect(cache.get('k', now.generation)).toBeUndefined();
+    expect(cache.get('k', now.generation, 0)).toBeUndefined();
     expect(cache.stats.answers).toBe(0);
     cache.put('k', now.generation, Buffer.from('new'));
-    expect(cache.get('k', (await cache.context()).generation)?.toString()).toBe('new');
+    expect(cache.get('k', (await cache.context()).generation, 0)?.toString()).toBe('new');
   });
 
   it('a check that straddles a new generation reads and keeps nothing', async () => {
@@ -213,8 +236,8 @@ describe('AnswerCache on its own', () => {
     release();
     const late = await straddling;
     expect(late.generation).toBe(-1);
-    expect(cache.get('k', late.generation)).toBeUndefined();
-    expect(cache.get('k', next.generation)?.toString()).toBe('x');
+    expect(cache.get('k', late.generation, 0)).toBeUndefined();
+    expect(cache.get('k', next.generation, 0)?.toString()).toBe('x');
   });
 
   it('drops what it kept under a snapshot older than ten minutes, and not sooner', async () => {
@@ -225,12 +248,22 @@ describe('AnswerCache on its own', () => {
     clock += KEPT_SNAPSHOT_MAX_AGE_MS;
     const within = await cache.context();
     expect(within.generation).toBe(g);
-    expect(cache.get('k', within.generation)?.toString()).toBe('x');
+    expect(cache.get('k', within.generation, 0)?.toString()).toBe('x');
     // The check moved the snapshot on: ten more minutes are fine, one more millisecond is not.
     clock += KEPT_SNAPSHOT_MAX_AGE_MS + 1;
     const after = await cache.context();
     expect(after.generation).toBe(g + 1);
-    expect(cache.get('k', after.generation)).toBeUndefined();
+    expect(cache.get('k', after.generation, 0)).toBeUndefined();
+  });
+
+  it('keeps an answer until the instant it may change without a write, and no longer', async () => {
+    const cache = new AnswerCache(t.db, config());
+    const g = (await cache.context()).generation;
+    cache.put('k', g, Buffer.from('x'), 5_000);
+    expect(cache.get('k', g, 4_999)?.toString()).toBe('x');
+    expect(cache.get('k', g, 5_000)).toBeUndefined();
+    expect(cache.stats).toMatchObject({ answers: 0, bytes: 0 });
+    expect(cache.get('k', g, 0)).toBeUndefined(); // dropped, not kept for an earlier clock
   });
 
   it('keeps at most its bytes, the least recently used going first; an answer over a quarter of them is not kept', async () => {
@@ -240,17 +273,17 @@ describe('AnswerCache on its own', () => {
     for (const k of 'abcde') cache.put(k, g, bytes(k));
     expect(cache.stats).toMatchObject({ answers: 5, bytes: 1000 });
     cache.put('f', g, bytes('f'));
-    expect(cache.get('a', g)).toBeUndefined();
-    expect(cache.get('b', g)?.[0]).toBe('b'.charCodeAt(0)); // b is now the most recent
+    expect(cache.get('a', g, 0)).toBeUndefined();
+    expect(cache.get('b', g, 0)?.[0]).toBe('b'.charCodeAt(0)); // b is now the most recent
     cache.put('g', g, bytes('g'));
-    expect(cache.get('c', g)).toBeUndefined();
-    expect(cache.get('b', g)).toBeDefined();
+    expect(cache.get('c', g, 0)).toBeUndefined();
+    expect(cache.get('b', g, 0)).toBeDefined();
     cache.put('b', g, Buffer.alloc(100, 'B')); // replaced: its bytes counted once
     expect(cache.stats).toMatchObject({ answers: 5, bytes: 900 });
     cache.put('big', g, Buffer.alloc(251));
-    expect(cache.get('big', g)).toBeUndefined();
+    expect(cache.get('big', g, 0)).toBeUndefined();
     cache.put('quarter', g, Buffer.alloc(250));
-    expect(cache.get('quarter', g)).toBeDefined();
+    expect(cache.get('quarter', g, 0)).toBeDefined();
     expect(cache.stats.bytes).toBeLessThanOrEqual(1000);
   });
 
@@ -301,6 +334,25 @@ describe('the writing transactions’ ids (migration 0019)', () => {
     expect(await t.db.one('SELECT app.written_since($1::pg_snapshot) AS w', [snap])).toEqual({ w: true });
     expect(await t.db.one('SELECT app.written_since(pg_current_snapshot()) AS w')).toEqual({ w: false });
     expect(await t.db.one('SELECT app.written_since(NULL) AS w')).toEqual({ w: true });
+  });
+
+  it('kpi.stale_deals_change_at: the first creation of an open deal after now; now itself with a status event after it; else null', async () => {
+    const { lead, move } = leadWriters(t.db, 'chg');
+    const at = (now: string) => t.db.one<{ at: Date | null }>('SELECT kpi.stale_deals_change_at($1) AS at', [now]).then((r) => r.at?.toISOString() ?? null);
+    const later = '2030-01-01T00:00:00.000Z';
+    expect(await at(later)).toBeNull();
+    await lead(991, ANNA, 100, [SALES, 1003], '2030-03-01T10:00:00Z');
+    await lead(992, ANNA, 100, [SALES, 1003], '2030-02-01T10:00:00Z');
+    expect(await at(later)).toBe('2030-02-01T10:00:00.000Z');
+    expect(await at('2030-02-01T10:00:00Z')).toBe('2030-02-01T10:00:00.000Z'); // at now itself: not yet on the list
+    expect(await at('2030-02-01T10:00:00.001Z')).toBe('2030-03-01T10:00:00.000Z');
+    expect(await at('2030-03-01T10:00:00.001Z')).toBeNull();
+    await move(992, '2030-04-01T00:00:00Z', [SALES, 1003], [SALES, 1002]);
+    expect(await at(later)).toBe(later);
+    expect(await at('2030-04-01T00:00:00Z')).toBe('2030-04-01T00:00:00.000Z');
+    expect(await at('2030-04-01T00:00:00.001Z')).toBeNull();
+    await t.db.none("DELETE FROM amo.events WHERE id LIKE 'chg%'");
+    await t.db.none('DELETE FROM amo.leads WHERE id IN (991, 992)');
   });
 
   it('a trim removes the ids below the newest mark older than an hour and the marks before it, and ids no transaction here has had', async () => {
