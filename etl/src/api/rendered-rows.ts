@@ -33,8 +33,8 @@ export const ENTRY_BYTES = 160;
  * key that stands for that text): a row that comes back unchanged is copied, not shaped, stringified and encoded
  * again. At 1M leads the unlimited stuck-deal list is 16 400 rows and 6.3 MB: rendering it, with the garbage that
  * leaves, took ~50 ms of the Node thread per request; finding and copying the kept rows takes ~5. Every answer
- * still reads every row, or its key, from Postgres: only the rendering is kept, so nothing served is older than
- * the request.
+ * computed still reads every row, or its key, from Postgres: only the rendering is kept here (whole answers are
+ * kept until a write by answer-cache.ts).
  *
  * What a row's rendering depends on besides the row itself (the account's zone, names looked up by id) is the
  * context: `begin` drops every row rendered under another one. Memory is bounded by generations: rows go into

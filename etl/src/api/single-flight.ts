@@ -1,7 +1,7 @@
 /**
  * Identical GETs that arrive while one is being computed share its answer: a wall of TVs and browsers
- * refreshing the same board costs one query, not fifty. Nothing is kept once the answer is sent, so no
- * answer is older than the request that computed it.
+ * refreshing the same board costs one query, not fifty. Nothing is kept here once the answer is sent (the routes
+ * share only within one generation of answer-cache.ts, which keeps answers until a write).
  */
 export class SingleFlight {
   private readonly inFlight = new Map<string, Promise<unknown>>();
