@@ -32,10 +32,14 @@ export function buildApp(config: Config, db: Db): express.Express {
   app.get('/healthz', async (_req, res) => {
     try {
       await db.one('SELECT 1 AS ok');
-      res.json({ status: 'ok', keptAnswers: answers.stats });
+      res.json({ status: 'ok' });
     } catch {
       res.status(503).json({ status: 'database unavailable' });
     }
+  });
+  // Counts only, no figures: public like the probe above.
+  app.get('/healthz/answers', (_req, res) => {
+    res.json(answers.stats);
   });
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.json(openapi);

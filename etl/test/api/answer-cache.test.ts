@@ -48,7 +48,7 @@ describe('KPI API: answers kept until a transaction writes what they read (migra
     await plain.server.close();
   });
 
-  const stats = async (api: typeof keeping) => (await api.get('/healthz', null)).json.keptAnswers;
+  const stats = async (api: typeof keeping) => (await api.get('/healthz/answers', null)).json;
 
   /** Every path answers the same bytes from the server that keeps answers as from one that computes each. */
   async function expectSameAsComputed(paths: string[]): Promise<void> {

@@ -34,7 +34,7 @@ describe('npx amokpi serve', () => {
         child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
       });
       const health = await fetch(`${url}/healthz`);
-      expect(await health.json()).toMatchObject({ status: 'ok' });
+      expect(await health.json()).toEqual({ status: 'ok' });
       const board = await fetch(`${url}/api/v1/kpi/managers`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
       expect(((await board.json()) as { rows: unknown[] }).rows).toHaveLength(4);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
