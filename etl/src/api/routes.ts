@@ -61,7 +61,7 @@ const ADMIN_NEEDED = 'plan edits need the admin token: "Authorization: Bearer <A
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The /api/v1 routes. Reads take the API (or admin) token; plan edits only the admin token. */
-export function apiRouter(config: Config, db: Db, answers = new AnswerCache(db, config)): Router {
+export function apiRouter(config: Config, db: Db, answers: AnswerCache): Router {
   const r = express.Router();
   const read = requireBearer([config.apiToken, config.adminToken]);
   // The same answer for no token, a wrong one and the read token: edits want the admin token, named by its variable.
