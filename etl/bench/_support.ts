@@ -67,11 +67,6 @@ export async function timeInTurns(fns: (() => Promise<unknown>)[], iterations: n
   return samples.map(timing);
 }
 
-export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, iterations: number, warmup = 10): Promise<[Timing, Timing]> {
-  const [ta, tb] = await timeInTurns([a, b], iterations, warmup);
-  return [ta!, tb!];
-}
-
 /** A throwaway Postgres cluster with one migrated database; stop() removes everything. */
 export async function benchDatabase(): Promise<{ db: Db; url: string; stop(): Promise<void>; cluster: Cluster }> {
   const cluster = await startCluster();

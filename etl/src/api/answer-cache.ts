@@ -15,7 +15,6 @@ export interface CheckedContext {
 }
 
 interface Kept {
-  generation: number;
   bytes: Buffer;
   /** The instant (epoch ms, as of the request's now) from which the answer may differ without a write. */
   until: number;
@@ -51,8 +50,8 @@ export class AnswerCache {
   /** The request's context, read in the query that checks the kept answers. */
   async context(): Promise<CheckedContext> {
     const generation = this.generation;
-    const fresh = this.snapshot !== null && this.wallClock() - this.snapshotAt <= KEPT_SNAPSHOT_MAX_AGE_MS;
     const askedAt = this.wallClock();
+    const fresh = this.snapshot !== null && askedAt - this.snapshotAt <= KEPT_SNAPSHOT_MAX_AGE_MS;
     const { ctx, snapshot, written } = await checkedKpiContext(this.db, this.config, fresh ? this.snapshot : null);
     // Another check started a generation meanwhile: this one's answer says nothing about it.
     if (this.generation !== generation) return { ctx, generation: -1 };
@@ -66,8 +65,8 @@ export class AnswerCache {
   get(key: string, generation: number, at: number): Buffer | undefined {
     if (generation !== this.generation) return undefined;
     const k = this.kept.get(key);
-    if (k !== undefined && at >= k.until) this.drop(key, k);
     if (k === undefined || at >= k.until) {
+      if (k !== undefined) this.drop(key, k);
       this.misses++;
       return undefined;
     }
@@ -84,7 +83,7 @@ export class AnswerCache {
     if (generation !== this.generation || bytes.byteLength * 4 > this.maxBytes) return;
     const old = this.kept.get(key);
     if (old) this.drop(key, old);
-    this.kept.set(key, { generation, bytes, until });
+    this.kept.set(key, { bytes, until });
     this.bytes += bytes.byteLength;
     for (const [k, v] of this.kept) {
       if (this.bytes <= this.maxBytes) break;
@@ -97,7 +96,7 @@ export class AnswerCache {
     this.bytes -= k.bytes.byteLength;
   }
 
-  /** For /healthz and the tests. */
+  /** For /healthz/answers and the tests. */
   get stats(): { answers: number; bytes: number; generation: number; hits: number; misses: number } {
     return { answers: this.kept.size, bytes: this.bytes, generation: this.generation, hits: this.hits, misses: this.misses };
   }
